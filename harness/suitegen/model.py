@@ -1,0 +1,141 @@
+"""The suite file format: items JSONL plus a manifest, and streaming readers for both.
+
+A suite lives in a folder `suites/<name>/` with `items.jsonl` (one item per line)
+and `manifest.json` (graph fingerprint, generator version, counts per family and
+split). Items are a superset of OncoGraph's dataset records; unknown fields are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import InputError
+
+ITEMS_FILE = "items.jsonl"
+MANIFEST_FILE = "manifest.json"
+REQUIRED_FIELDS = ("id", "family_id", "question", "cypher")
+FAMILIES = ("F1", "F2", "F3", "F4", "F5", "F6")
+SOURCES = ("base", "paraphrase", "synonym")
+SPLITS = ("train", "test")
+
+
+@dataclass
+class SuiteItem:
+    id: str
+    family_id: str
+    question: str
+    cypher: str
+    template_id: str = ""
+    placeholders: dict = field(default_factory=dict)
+    source: str = "base"
+    paraphrase_of: str | None = None
+    group_id: str = ""
+    split: str = "test"
+    gold: dict = field(default_factory=dict)  # row_count, result_hash, ordered, empty
+    extra: dict = field(default_factory=dict)  # unknown fields, kept verbatim
+
+    KNOWN = ("id", "family_id", "question", "cypher", "template_id", "placeholders", "source",
+             "paraphrase_of", "group_id", "split", "gold")
+
+    @classmethod
+    def from_record(cls, record: dict, where: str) -> "SuiteItem":
+        if not isinstance(record, dict):
+            raise InputError(f"{where}: expected a JSON object")
+        missing = [name for name in REQUIRED_FIELDS if not record.get(name)]
+        if missing:
+            raise InputError(f"{where}: missing field {', '.join(missing)}")
+        family = str(record["family_id"]).upper()
+        if family not in FAMILIES:
+            raise InputError(f"{where}: unknown family {record['family_id']!r} (expected one of {', '.join(FAMILIES)})")
+        known = {k: record[k] for k in cls.KNOWN if k in record and record[k] is not None}
+        known["family_id"] = family
+        known["id"] = str(known["id"])
+        item = cls(**known, extra={k: v for k, v in record.items() if k not in cls.KNOWN})
+        if not item.group_id:
+            item.group_id = item.paraphrase_of or item.id
+        if item.split not in SPLITS:
+            raise InputError(f"{where}: split must be train or test, not {item.split!r}")
+        return item
+
+    def to_record(self) -> dict:
+        record = {k: getattr(self, k) for k in self.KNOWN}
+        record.update(self.extra)
+        return record
+
+
+def dumps(record: dict) -> str:
+    return json.dumps(record, ensure_ascii=False, sort_keys=True)
+
+
+def iter_jsonl_items(path: Path) -> Iterator[SuiteItem]:
+    """Stream items, naming file and line for any malformed or duplicate record."""
+    seen: set[str] = set()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                where = f"{path} line {number}"
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"{where}: bad JSON ({exc.msg})") from None
+                item = SuiteItem.from_record(record, where)
+                if item.id in seen:
+                    raise InputError(f"{where}: duplicate id {item.id!r}")
+                seen.add(item.id)
+                yield item
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+
+
+def suites_root() -> Path:
+    return Path(os.environ.get("HARNESS_SUITES_DIR") or "suites")
+
+
+@dataclass
+class Suite:
+    folder: Path
+    manifest: dict
+
+    @property
+    def name(self) -> str:
+        return self.manifest.get("name") or self.folder.name
+
+    @property
+    def items_path(self) -> Path:
+        return self.folder / ITEMS_FILE
+
+    def items(self, split: str | None = "test") -> Iterator[SuiteItem]:
+        for item in iter_jsonl_items(self.items_path):
+            if split is None or item.split == split:
+                yield item
+
+    def content_hash(self) -> str:
+        digest = hashlib.sha256()
+        with open(self.items_path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+
+def open_suite(name_or_path: str) -> Suite:
+    """A suite by folder path or by name under the suites folder (`suites/<name>`)."""
+    candidates = [Path(name_or_path), suites_root() / name_or_path]
+    for folder in candidates:
+        if (folder / MANIFEST_FILE).is_file():
+            try:
+                manifest = json.loads((folder / MANIFEST_FILE).read_text())
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise InputError(f"{folder / MANIFEST_FILE}: bad JSON ({exc})") from None
+            if not (folder / ITEMS_FILE).is_file():
+                raise InputError(f"{folder}: {ITEMS_FILE} is missing")
+            return Suite(folder=folder, manifest=manifest)
+    raise InputError(f"suite {name_or_path!r} not found (looked for {candidates[0]}/{MANIFEST_FILE} and {candidates[1]}/{MANIFEST_FILE}); see `harness suite list`")
