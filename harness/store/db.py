@@ -1,0 +1,172 @@
+"""The results store: one SQLite file, the single source of truth for runs and verdicts.
+
+Opened through sqlite-utils with WAL and a busy timeout; migrations are applied on
+every open; each item's generation and verdict are committed in one transaction,
+so a killed run loses at most the items in flight.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import secrets
+import sqlite3
+from pathlib import Path
+from typing import Iterator
+
+from sqlite_utils import Database
+
+from ..errors import HarnessError
+from .migrations import migrations
+
+SCORED_OUTCOMES = ("correct", "wrong_result", "syntax_error", "exec_error", "timeout", "forbidden",
+                   "too_many_rows", "no_query")
+INFRA_OUTCOMES = ("infra_model", "infra_db", "harness_error")
+OUTCOMES = SCORED_OUTCOMES + INFRA_OUTCOMES
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("HARNESS_DB") or "results.db")
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def new_run_id() -> str:
+    """Ids sort by creation time: UTC timestamp to the millisecond, then randomness."""
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S%f")[:-3]
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def cypher_hash(cypher: str) -> str:
+    return hashlib.sha256(cypher.encode()).hexdigest()
+
+
+class Store:
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else default_db_path()
+        try:
+            self.db = Database(self.path)
+            self.db.conn.execute("PRAGMA busy_timeout = 5000")
+            self.db.enable_wal()
+            self._check_not_newer()
+            migrations.apply(self.db)
+        except sqlite3.DatabaseError as exc:
+            raise _store_error(self.path, exc) from None
+
+    def _check_not_newer(self) -> None:
+        known = {migration.name for migration in migrations._migrations}
+        unknown = [m.name for m in migrations.applied(self.db) if m.name not in known]
+        if unknown:
+            raise HarnessError(f"{self.path} was written by a newer harness (unknown migration {unknown[0]!r}): "
+                               "upgrade the harness or use another --db")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # runs -------------------------------------------------------------
+    def create_run(self, **fields) -> str:
+        run_id = new_run_id()
+        record = {"id": run_id, "status": "running", "started_at": now(), **fields}
+        self._write(lambda: self.db["runs"].insert(_jsonify(record)))
+        return run_id
+
+    def update_run(self, run_id: str, **fields) -> None:
+        self._write(lambda: self.db["runs"].update(run_id, _jsonify(fields)))
+
+    def get_run(self, run_id: str) -> dict:
+        rows = list(self.db.query("select * from runs where id = ? or id like ? order by id desc limit 2",
+                                  [run_id, f"{run_id}%"]))
+        if not rows:
+            raise HarnessError(f"no run {run_id!r} in {self.path}: see `harness report` for run ids")
+        if len(rows) > 1 and rows[0]["id"] != run_id:
+            raise HarnessError(f"run id prefix {run_id!r} is ambiguous in {self.path}")
+        return rows[0]
+
+    def runs(self) -> list[dict]:
+        return list(self.db.query("select * from runs order by id"))
+
+    def latest_resumable(self, model: str, suite: str, options_key: str) -> dict | None:
+        rows = list(self.db.query(
+            "select * from runs where model = ? and suite = ? and options_key = ? and status != 'finished' "
+            "order by id desc limit 1", [model, suite, options_key]))
+        return rows[0] if rows else None
+
+    # items ------------------------------------------------------------
+    def scored_item_ids(self, run_id: str) -> set[str]:
+        return {row["item_id"] for row in self.db.query(
+            "select item_id from results where run_id = ? and scored = 1", [run_id])}
+
+    def attempts(self, run_id: str, item_id: str) -> int:
+        rows = list(self.db.query("select attempts from results where run_id = ? and item_id = ?", [run_id, item_id]))
+        return rows[0]["attempts"] if rows else 0
+
+    def record_item(self, run_id: str, item_id: str, generation: dict | None, result: dict) -> None:
+        """Generation and verdict of one item, committed together or not at all."""
+        stamp = now()
+
+        def work():
+            if generation is not None:
+                self.db["generations"].upsert(_jsonify({"run_id": run_id, "item_id": item_id, "created_at": stamp, **generation}),
+                                              pk=("run_id", "item_id"))
+            self.db["results"].upsert(_jsonify({"run_id": run_id, "item_id": item_id, "created_at": stamp, **result}),
+                                      pk=("run_id", "item_id"))
+        self._write(work)
+
+    def results(self, run_id: str) -> Iterator[dict]:
+        yield from self.db.query("select * from results where run_id = ? order by item_id", [run_id])
+
+    def result(self, run_id: str, item_id: str) -> dict | None:
+        rows = list(self.db.query("select * from results where run_id = ? and item_id = ?", [run_id, item_id]))
+        return rows[0] if rows else None
+
+    def generations(self, run_id: str) -> Iterator[dict]:
+        yield from self.db.query("select * from generations where run_id = ? order by item_id", [run_id])
+
+    def generation(self, run_id: str, item_id: str) -> dict | None:
+        rows = list(self.db.query("select * from generations where run_id = ? and item_id = ?", [run_id, item_id]))
+        return rows[0] if rows else None
+
+    def outcome_counts(self, run_id: str) -> dict[str, int]:
+        return {row["outcome"]: row["n"] for row in self.db.query(
+            "select outcome, count(*) as n from results where run_id = ? group by outcome", [run_id])}
+
+    # gold cache -------------------------------------------------------
+    def gold_get(self, fingerprint: str, cypher: str) -> dict | None:
+        rows = list(self.db.query("select * from gold_cache where graph_fingerprint = ? and cypher_hash = ?",
+                                  [fingerprint, cypher_hash(cypher)]))
+        if not rows:
+            return None
+        row = rows[0]
+        return {"rows": json.loads(row["rows"]), "row_count": row["row_count"], "db_ms": row["db_ms"]}
+
+    def gold_put(self, fingerprint: str, cypher: str, rows: list[dict], db_ms: float) -> None:
+        record = {"graph_fingerprint": fingerprint, "cypher_hash": cypher_hash(cypher), "cypher": cypher,
+                  "rows": json.dumps(rows, ensure_ascii=False), "row_count": len(rows), "db_ms": db_ms,
+                  "created_at": now()}
+        self._write(lambda: self.db["gold_cache"].upsert(record, pk=("graph_fingerprint", "cypher_hash")))
+
+    # ------------------------------------------------------------------
+    def _write(self, work) -> None:
+        try:
+            with self.db.atomic():
+                work()
+        except sqlite3.DatabaseError as exc:
+            raise _store_error(self.path, exc) from None
+
+
+def _jsonify(record: dict) -> dict:
+    return {k: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (dict, list, tuple)) else v
+            for k, v in record.items()}
+
+
+def _store_error(path: Path, exc: sqlite3.DatabaseError) -> HarnessError:
+    message = str(exc)
+    if "locked" in message or "busy" in message:
+        return HarnessError(f"{path} is locked by another process (waited 5s): wait for it or use another --db")
+    if "not a database" in message or "malformed" in message:
+        return HarnessError(f"{path} is not a harness results database ({message})")
+    return HarnessError(f"{path}: {message}")
