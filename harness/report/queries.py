@@ -1,0 +1,79 @@
+"""Read-side queries over the results store (runs, results, generations).
+
+The runner writes the store; everything under harness/report/ only reads it. Opening a
+store for reading never creates a database file: a missing file is an error.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import HarnessError
+from ..store import INFRA_OUTCOMES, SCORED_OUTCOMES, Store, default_db_path
+
+__all__ = ["open_store", "select_runs", "latest_run_of", "items", "parse_json", "SCORED_OUTCOMES",
+           "INFRA_OUTCOMES"]
+
+# The columns the report needs per item; detail and raw text are read only by `show`.
+ITEM_COLUMNS = ("item_id, family_id, template_id, outcome, scored, syntax_ok, exec_ok, match, strict_match, f1, "
+                "reason, error, error_class, gen_ms, judge_ms, output_tokens, row_count, gold_row_count")
+
+
+def open_store(path: str | Path | None = None) -> Store:
+    """The results database at `path` (default $HARNESS_DB or results.db), which must exist."""
+    target = Path(path) if path else default_db_path()
+    if not target.is_file():
+        raise HarnessError(f"no results database at {target}: run `harness run --model NAME` first, or pass --db")
+    return Store(target)
+
+
+def select_runs(store: Store, run_ids: tuple[str, ...] | list[str] = ()) -> list[dict]:
+    """The runs named by id (or unique id prefix), in the order given; by default the latest
+    run of each model, whatever its status, sorted by model name."""
+    if run_ids:
+        runs, seen = [], set()
+        for run_id in run_ids:
+            run = store.get_run(run_id)
+            if run["id"] not in seen:
+                seen.add(run["id"])
+                runs.append(run)
+        return runs
+    runs = list(store.db.query(
+        "select * from runs where id in (select max(id) from runs group by model) order by model, id"))
+    if not runs:
+        raise HarnessError(f"no runs in {store.path}: run `harness run --model NAME` first")
+    return runs
+
+
+def latest_run_of(store: Store, model: str) -> dict:
+    rows = list(store.db.query("select * from runs where model = ? order by id desc limit 1", [model]))
+    if not rows:
+        raise HarnessError(f"no run of model {model!r} in {store.path}")
+    return rows[0]
+
+
+def items(store: Store, run_id: str):
+    """Per-item verdict rows of one run (without raw output or detail), ordered by item id."""
+    yield from store.db.query(f"select {ITEM_COLUMNS} from results where run_id = ? order by item_id", [run_id])
+
+
+def is_scored(row: dict) -> bool:
+    return row["outcome"] in SCORED_OUTCOMES
+
+
+def is_correct(row: dict) -> bool:
+    """Output accuracy is the `correct` outcome (the judge sets it exactly when rows match)."""
+    return row["outcome"] == "correct"
+
+
+def parse_json(text, default=None):
+    """A JSON column's value; `default` for NULL or text that is not JSON."""
+    if text is None or text == "":
+        return default
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return default

@@ -1,0 +1,177 @@
+"""Per-run summaries and paired comparisons: the numbers behind every report table.
+
+Every headline rate is over all scored items of a run (DESIGN.md section 9). Infra outcomes
+(infra_model, infra_db, harness_error) are counted and shown but never enter a rate: an item
+the model was never fairly asked is neither right nor wrong.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from ..store import INFRA_OUTCOMES, SCORED_OUTCOMES, Store
+from . import queries
+from .stats import mcnemar_exact, median, percentile, wilson
+
+
+@dataclass
+class Rate:
+    """k of n, with its percentage and 95% Wilson interval (in percent)."""
+
+    k: int = 0
+    n: int = 0
+
+    @property
+    def pct(self) -> float | None:
+        return 100 * self.k / self.n if self.n else None
+
+    @property
+    def ci(self) -> tuple[float, float] | None:
+        bounds = wilson(self.k, self.n)
+        return (100 * bounds[0], 100 * bounds[1]) if bounds else None
+
+    def add(self, success: bool) -> None:
+        self.n += 1
+        self.k += bool(success)
+
+
+@dataclass
+class RunSummary:
+    run: dict
+    label: str
+    syntax: Rate = field(default_factory=Rate)
+    execution: Rate = field(default_factory=Rate)
+    accuracy: Rate = field(default_factory=Rate)
+    strict: Rate = field(default_factory=Rate)
+    exec_given_syntax: Rate = field(default_factory=Rate)
+    accuracy_given_exec: Rate = field(default_factory=Rate)
+    families: dict[str, Rate] = field(default_factory=dict)
+    outcomes: Counter = field(default_factory=Counter)
+    f1_mean: float | None = None
+    latency_median_ms: float | None = None
+    latency_p95_ms: float | None = None
+    tokens_per_s: float | None = None
+    # item id -> (outcome, family_id) for every recorded item; scored ones feed paired tests.
+    items: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+
+    @property
+    def n_scored(self) -> int:
+        return self.accuracy.n
+
+    @property
+    def infra(self) -> dict[str, int]:
+        return {outcome: self.outcomes.get(outcome, 0) for outcome in INFRA_OUTCOMES}
+
+    @property
+    def n_infra(self) -> int:
+        return sum(self.infra.values())
+
+    @property
+    def n_recorded(self) -> int:
+        return self.n_scored + self.n_infra
+
+    @property
+    def infra_rate(self) -> float:
+        return self.n_infra / self.n_recorded if self.n_recorded else 0.0
+
+    @property
+    def pending(self) -> int | None:
+        """Planned items with no verdict yet (an interrupted or running run), if known."""
+        planned = self.run.get("n_planned")
+        return max(0, planned - self.n_recorded) if planned is not None else None
+
+    def scored_correct(self) -> dict[str, bool]:
+        return {item: outcome == "correct" for item, (outcome, _) in self.items.items() if outcome in SCORED_OUTCOMES}
+
+
+def summarize(store: Store, run: dict, label: str | None = None) -> RunSummary:
+    summary = RunSummary(run=run, label=label or run["model"])
+    f1_total, latencies, tokens, token_ms = 0.0, [], 0, 0.0
+    for row in queries.items(store, run["id"]):
+        outcome = row["outcome"]
+        summary.outcomes[outcome] += 1
+        summary.items[row["item_id"]] = (outcome, row["family_id"])
+        if outcome not in SCORED_OUTCOMES:
+            continue
+        syntax_ok, exec_ok, correct = bool(row["syntax_ok"]), bool(row["exec_ok"]), outcome == "correct"
+        summary.syntax.add(syntax_ok)
+        summary.execution.add(exec_ok)
+        summary.accuracy.add(correct)
+        summary.strict.add(bool(row["strict_match"]))
+        if syntax_ok:
+            summary.exec_given_syntax.add(exec_ok)
+        if exec_ok:
+            summary.accuracy_given_exec.add(correct)
+        summary.families.setdefault(row["family_id"] or "?", Rate()).add(correct)
+        f1_total += row["f1"] or 0.0  # a query that never produced rows earns no partial credit
+        if row["gen_ms"] is not None:
+            latencies.append(row["gen_ms"])
+            if row["output_tokens"] is not None:
+                tokens += row["output_tokens"]
+                token_ms += row["gen_ms"]
+    if summary.n_scored:
+        summary.f1_mean = f1_total / summary.n_scored
+    summary.latency_median_ms = median(latencies)
+    summary.latency_p95_ms = percentile(latencies, 95)
+    if token_ms > 0 and tokens > 0:
+        summary.tokens_per_s = tokens / (token_ms / 1000)
+    return summary
+
+
+def labels_for(runs: list[dict]) -> list[str]:
+    """The model name, made unique with the run's start time when a model appears twice."""
+    counts = Counter(run["model"] for run in runs)
+    return [run["model"] if counts[run["model"]] == 1 else f"{run['model']}@{run['id'][:15]}" for run in runs]
+
+
+def summarize_runs(store: Store, runs: list[dict]) -> list[RunSummary]:
+    return [summarize(store, run, label) for run, label in zip(runs, labels_for(runs))]
+
+
+@dataclass
+class Paired:
+    """A and B on the items both scored: concordant and discordant counts, exact McNemar p."""
+
+    a: str
+    b: str
+    n_shared: int
+    both: int
+    only_a: int
+    only_b: int
+    neither: int
+    p_value: float
+    suites_differ: bool = False
+
+    @property
+    def acc_a(self) -> float | None:
+        return 100 * (self.both + self.only_a) / self.n_shared if self.n_shared else None
+
+    @property
+    def acc_b(self) -> float | None:
+        return 100 * (self.both + self.only_b) / self.n_shared if self.n_shared else None
+
+    @property
+    def delta_points(self) -> float | None:
+        """B's accuracy minus A's, in percentage points, on the shared items."""
+        return self.acc_b - self.acc_a if self.n_shared else None
+
+
+def paired_counts(a: dict[str, bool], b: dict[str, bool], label_a: str = "A", label_b: str = "B",
+                  suites_differ: bool = False) -> Paired:
+    shared = a.keys() & b.keys()
+    both = sum(1 for item in shared if a[item] and b[item])
+    only_a = sum(1 for item in shared if a[item] and not b[item])
+    only_b = sum(1 for item in shared if b[item] and not a[item])
+    return Paired(label_a, label_b, len(shared), both, only_a, only_b, len(shared) - both - only_a - only_b,
+                  mcnemar_exact(only_a, only_b), suites_differ)
+
+
+def paired(a: RunSummary, b: RunSummary) -> Paired:
+    return paired_counts(a.scored_correct(), b.scored_correct(), a.label, b.label,
+                         a.run.get("suite_hash") != b.run.get("suite_hash"))
+
+
+def all_pairs(summaries: list[RunSummary]) -> list[Paired]:
+    return [paired(a, b) for a, b in combinations(summaries, 2)]
