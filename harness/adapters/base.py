@@ -58,6 +58,11 @@ class Adapter:
         self.options = {**self.option_defaults, **spec.options}
         self.runtime = runtime
 
+    @classmethod
+    def readiness(cls, spec: ModelSpec) -> tuple[bool, str]:
+        """(ready, what it uses or why not) from quick checks only, no model loading: `models list`."""
+        return True, cls.needs
+
     def check(self) -> None:
         """Raise ModelUnavailable naming the exact fix when the model cannot run."""
 

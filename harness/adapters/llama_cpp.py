@@ -1,0 +1,201 @@
+"""`llama_cpp`: a GGUF model through llama-cpp-python, on the GPU when there is one.
+
+Choices that make runs comparable and reproducible:
+- an explicit context size (Qwen3 GGUFs declare 262k, which would allocate gigabytes of KV);
+- greedy decoding (temperature 0, top_k 1, repeat penalty 1.0) unless the spec says otherwise,
+  and the context reset before every item, so an answer never depends on the item before it;
+- the prompt rendered with the chat template stored in the GGUF (its sha256 is recorded) and
+  tokenized here, so the prompt token count is exact;
+- one Llama object per adapter, loaded once, used by one thread at a time (llama.cpp contexts
+  are not thread-safe).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import threading
+import time
+from pathlib import Path
+
+from ..errors import ModelUnavailable
+from .base import Adapter, Generation
+from .prompting import read_prompt, resolve_file, sha256_text, spec_relative
+
+GGUF_MAGIC = b"GGUF"
+
+
+def model_file(spec) -> Path | None:
+    path = spec.options.get("model_path")
+    return spec_relative(spec, path) if path else None
+
+
+def missing_weights_message(spec, path: Path | None) -> str:
+    if path is None:
+        return f"{spec.path or spec.name}: set `model_path` under [options] to the GGUF file"
+    how = f"run `harness models pull {spec.name}`"
+    if spec.options.get("convert_from") and not spec.options.get("hf_repo"):
+        how += f" (it prints how to convert {spec.options['convert_from']} from safetensors)"
+    return f"model {spec.name!r}: weights not found at {path}: put the GGUF file there, or {how}"
+
+
+class LlamaCppAdapter(Adapter):
+    name = "llama_cpp"
+    option_defaults = {
+        "model_path": None,          # the GGUF, relative to the spec file's folder
+        "hf_repo": None,             # where `harness models pull` gets it
+        "hf_file": None,
+        "hf_revision": None,
+        "sha256": None,              # pin the file's content (checked by `models pull`)
+        "convert_from": None,        # a safetensors-only repo: see scripts/convert_to_gguf.sh
+        "system_prompt_file": None,  # packaged prompt name or path; None sends no system message
+        "grammar_file": None,        # GBNF, packaged (grammars/) or a path
+        "n_ctx": 4096,
+        "n_gpu_layers": "auto",      # auto: all layers when llama.cpp was built with a GPU backend
+        "n_threads": None,
+        "n_batch": 512,
+        "flash_attn": False,
+        "max_tokens": 512,
+        "temperature": 0.0,
+        "top_k": 1,
+        "top_p": 1.0,
+        "min_p": 0.0,
+        "repeat_penalty": 1.0,
+        "seed": 0,
+        "stop": [],
+    }
+    needs = "the GGUF file named by model_path, and llama-cpp-python"
+    max_concurrency = 1
+
+    def __init__(self, spec, **runtime):
+        super().__init__(spec, **runtime)
+        self.path = model_file(spec)
+        self._lock = threading.Lock()
+        self._llm = None
+        self._grammar = None
+        self._info: dict = {}
+        name = self.options["system_prompt_file"]
+        self.system_prompt = read_prompt(spec, name) if name else None
+
+    @classmethod
+    def readiness(cls, spec):
+        path = model_file(spec)
+        if path is None or not path.is_file():
+            return False, missing_weights_message(spec, path)
+        with open(path, "rb") as handle:
+            if handle.read(4) != GGUF_MAGIC:
+                return False, f"{path} is not a GGUF file"
+        if importlib.util.find_spec("llama_cpp") is None:
+            return False, "llama-cpp-python is not installed: pip install 'oncograph-harness[llama]'"
+        return True, f"{path} ({path.stat().st_size / 1e9:.2f} GB)"
+
+    def check(self):
+        self._load()
+
+    def _load(self):
+        with self._lock:
+            if self._llm is None:
+                self._llm = self._open()
+        return self._llm
+
+    def _open(self):
+        ready, why = self.readiness(self.spec)
+        if not ready:
+            raise ModelUnavailable(why)
+        import llama_cpp
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        gpu = bool(llama_cpp.llama_supports_gpu_offload())
+        layers = self.options["n_gpu_layers"]
+        layers = (-1 if gpu else 0) if layers == "auto" else int(layers)
+        started = time.perf_counter()
+        try:
+            llm = llama_cpp.Llama(model_path=str(self.path), n_ctx=int(self.options["n_ctx"]), n_gpu_layers=layers,
+                                  n_threads=self.options["n_threads"], n_batch=int(self.options["n_batch"]),
+                                  flash_attn=bool(self.options["flash_attn"]), seed=int(self.options["seed"]),
+                                  verbose=False)
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelUnavailable(f"llama.cpp could not load {self.path}: {exc}") from None
+        template = llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            llm.close()
+            raise ModelUnavailable(f"{self.path} has no chat template (tokenizer.chat_template): convert it again "
+                                   "with llama.cpp's convert_hf_to_gguf.py from a repo that has one")
+        eos, bos = llm.token_eos(), llm.token_bos()
+        self._eos_text = llm._model.token_get_text(eos) if eos != -1 else ""
+        bos_text = llm._model.token_get_text(bos) if bos != -1 else ""
+        self._formatter = Jinja2ChatFormatter(template=template, eos_token=self._eos_text, bos_token=bos_text)
+        grammar_text = None
+        if self.options["grammar_file"]:
+            grammar_text = resolve_file(self.spec, self.options["grammar_file"], "grammars").read_text(encoding="utf-8")
+            try:
+                self._grammar = llama_cpp.LlamaGrammar.from_string(grammar_text, verbose=False)
+            except ValueError as exc:
+                raise ModelUnavailable(f"{self.options['grammar_file']}: not a valid GBNF grammar ({exc})") from None
+        self._info = {
+            "model_file": str(self.path),
+            "model_bytes": self.path.stat().st_size,
+            "gguf_name": llm.metadata.get("general.name"),
+            "chat_template_sha256": sha256_text(template),
+            "system_prompt_sha256": sha256_text(self.system_prompt) if self.system_prompt is not None else None,
+            "grammar_sha256": sha256_text(grammar_text) if grammar_text else None,
+            "n_ctx": llm.n_ctx(),
+            "n_ctx_train": llm._model.n_ctx_train(),
+            "n_gpu_layers": layers,
+            "gpu_offload": gpu,
+            "llama_cpp_python": llama_cpp.__version__,
+            "system_info": llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip(),
+            "load_s": round(time.perf_counter() - started, 3),
+            "decoding": {k: self.options[k] for k in ("temperature", "top_k", "top_p", "min_p", "repeat_penalty",
+                                                       "seed", "max_tokens", "stop")},
+        }
+        if self.options["sha256"]:
+            self._info["model_sha256"] = self.options["sha256"]
+        return llm
+
+    def describe(self):
+        self._load()
+        return dict(self._info)
+
+    def messages(self, question: str) -> list[dict]:
+        system = [{"role": "system", "content": self.system_prompt}] if self.system_prompt is not None else []
+        return system + [{"role": "user", "content": question}]
+
+    def render(self, question: str) -> str:
+        """The exact prompt text: the GGUF's chat template applied to the messages."""
+        self._load()
+        return self._formatter(messages=self.messages(question)).prompt
+
+    def generate(self, item):
+        llm = self._load()
+        prompt = self.render(item.question)
+        # The template writes its own special tokens, so no BOS is added (as llama-cpp-python's chat path does).
+        tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        max_tokens = int(self.options["max_tokens"])
+        if len(tokens) + max_tokens > llm.n_ctx():
+            return Generation(infra_error=f"prompt of {len(tokens)} tokens + max_tokens {max_tokens} exceeds "
+                                          f"n_ctx {llm.n_ctx()}: raise n_ctx in {self.spec.path or self.spec.name}",
+                              prompt_tokens=len(tokens))
+        o = self.options
+        with self._lock:
+            llm.reset()  # no prefix reuse: each answer is independent of the previous item
+            started = time.perf_counter()
+            try:
+                result = llm.create_completion(
+                    tokens, max_tokens=max_tokens, temperature=float(o["temperature"]), top_k=int(o["top_k"]),
+                    top_p=float(o["top_p"]), min_p=float(o["min_p"]), repeat_penalty=float(o["repeat_penalty"]),
+                    seed=int(o["seed"]), stop=list(o["stop"]) or None, grammar=self._grammar)
+            except (RuntimeError, ValueError, OSError) as exc:
+                return Generation(infra_error=f"llama.cpp failed: {exc}", prompt_tokens=len(tokens))
+            elapsed = (time.perf_counter() - started) * 1000
+        choice, usage = result["choices"][0], result["usage"]
+        completion = usage["completion_tokens"]
+        return Generation(output=choice["text"], gen_ms=elapsed, prompt_tokens=usage["prompt_tokens"],
+                          output_tokens=completion, finish_reason=choice["finish_reason"],
+                          meta={"tokens_per_s": round(completion / (elapsed / 1000), 1) if elapsed else None})
+
+    def close(self):
+        with self._lock:
+            if self._llm is not None:
+                self._llm.close()
+                self._llm = None
