@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import time
 
+import pytest
+from click.testing import CliRunner
+
+from harness.cli.main import cli
 from harness.store import Store
 
 # Per-level flags the judge records for each outcome (None: not scored).
@@ -85,3 +89,16 @@ def outcomes(prefix: str, counts: dict[str, int], start: int = 0) -> dict[str, s
             result[f"{prefix}-{index:04d}"] = outcome
             index += 1
     return result
+
+
+def invoke(*args):
+    """`harness ARGS...` in-process; returns click's Result (exit_code, output)."""
+    return CliRunner().invoke(cli, [str(arg) for arg in args])
+
+
+@pytest.fixture
+def store():
+    """The per-test results database ($HARNESS_DB from conftest), opened for writing runs."""
+    s = Store()
+    yield s
+    s.close()

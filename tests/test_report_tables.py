@@ -5,11 +5,8 @@ import io
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from harness.cli.main import cli
-from harness.store import Store
-from .report_fixtures import add_run, result_row
+from .report_fixtures import add_run, invoke, result_row, store  # noqa: F401 (store is a fixture)
 
 IDS = [f"F{i % 6 + 1}-{i:04d}" for i in range(80)]
 
@@ -20,18 +17,6 @@ def seed_like(store):
     base = {item: "correct" if i < 10 else "wrong_result" if i < 40 else "exec_error" if i < 60 else "syntax_error"
             for i, item in enumerate(IDS)}
     return add_run(store, "ft", ft), add_run(store, "base", base)
-
-
-def invoke(*args):
-    result = CliRunner().invoke(cli, list(args))
-    return result
-
-
-@pytest.fixture
-def store():
-    s = Store()
-    yield s
-    s.close()
 
 
 def report_json(*args):

@@ -7,12 +7,14 @@ store for reading never creates a database file: a missing file is an error.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from ..errors import HarnessError
 from ..store import INFRA_OUTCOMES, SCORED_OUTCOMES, Store, default_db_path
 
-__all__ = ["open_store", "select_runs", "latest_run_of", "items", "parse_json", "SCORED_OUTCOMES",
+__all__ = ["open_store", "reading", "select_runs", "latest_run_of", "items", "parse_json", "SCORED_OUTCOMES",
            "INFRA_OUTCOMES"]
 
 # The columns the report needs per item; detail and raw text are read only by `show`.
@@ -26,6 +28,16 @@ def open_store(path: str | Path | None = None) -> Store:
     if not target.is_file():
         raise HarnessError(f"no results database at {target}: run `harness run --model NAME` first, or pass --db")
     return Store(target)
+
+
+@contextmanager
+def reading(path: str | Path | None = None) -> Iterator[Store]:
+    """`with reading(db) as store:` an existing results database, closed afterwards."""
+    store = open_store(path)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def select_runs(store: Store, run_ids: tuple[str, ...] | list[str] = ()) -> list[dict]:

@@ -47,11 +47,13 @@ class Table:
 # formatting ---------------------------------------------------------------
 def num(value: float, digits: int = 1) -> str:
     """Rounded half up, as people round by hand (91.25 -> 91.3; Python's format would give 91.2)."""
-    return str(Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+    text = str(Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text  # no "-0.0"
 
 
 def signed(value: float, digits: int = 1) -> str:
-    return ("+" if value >= 0 else "") + num(value, digits)
+    text = num(value, digits)
+    return text if text.startswith("-") else "+" + text
 
 
 def pct(value: float | None, digits: int = 1) -> str:
