@@ -39,6 +39,11 @@ class SuiteItem:
     gold: dict = field(default_factory=dict)  # row_count, result_hash, ordered, empty
     extra: dict = field(default_factory=dict)  # unknown fields, kept verbatim
 
+    @property
+    def family(self) -> str:
+        """The top-level family F1..F6 (OncoGraph files say e.g. 'F2.3' in family_id)."""
+        return self.family_id.split(".")[0]
+
     KNOWN = ("id", "family_id", "question", "cypher", "template_id", "placeholders", "source",
              "paraphrase_of", "group_id", "split", "gold")
 
@@ -50,9 +55,12 @@ class SuiteItem:
         if missing:
             raise InputError(f"{where}: missing field {', '.join(missing)}")
         family = str(record["family_id"]).upper()
-        if family not in FAMILIES:
+        if family.split(".")[0] not in FAMILIES:  # OncoGraph files name sub-families, e.g. F2.3
             raise InputError(f"{where}: unknown family {record['family_id']!r} (expected one of {', '.join(FAMILIES)})")
         known = {k: record[k] for k in cls.KNOWN if k in record and record[k] is not None}
+        for name, kind in (("question", str), ("cypher", str), ("placeholders", dict), ("gold", dict)):
+            if name in known and not isinstance(known[name], kind):
+                raise InputError(f"{where}: field {name} must be a {'string' if kind is str else 'JSON object'}")
         known["family_id"] = family
         known["id"] = str(known["id"])
         item = cls(**known, extra={k: v for k, v in record.items() if k not in cls.KNOWN})
@@ -74,6 +82,12 @@ def dumps(record: dict) -> str:
 
 def iter_jsonl_items(path: Path) -> Iterator[SuiteItem]:
     """Stream items, naming file and line for any malformed or duplicate record."""
+    for _, item in iter_jsonl_records(path):
+        yield item
+
+
+def iter_jsonl_records(path: Path) -> Iterator[tuple[dict, SuiteItem]]:
+    """Like `iter_jsonl_items`, with each item's raw record (to see which fields it had)."""
     seen: set[str] = set()
     try:
         with open(path, encoding="utf-8") as handle:
@@ -89,7 +103,7 @@ def iter_jsonl_items(path: Path) -> Iterator[SuiteItem]:
                 if item.id in seen:
                     raise InputError(f"{where}: duplicate id {item.id!r}")
                 seen.add(item.id)
-                yield item
+                yield record, item
     except FileNotFoundError:
         raise InputError(f"{path}: file not found") from None
     except UnicodeDecodeError:

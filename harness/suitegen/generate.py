@@ -1,0 +1,117 @@
+"""Generating a suite from the loaded graph: sample entities, run golds, word, split.
+
+Determinism: every random choice comes from `random.Random` seeded with the seed and the
+template id (so adding a template does not reshuffle the others), always applied to
+sorted inputs; gold expectations come from the graph. Same graph and seed, same bytes.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import HarnessError
+from ..graph import service
+from ..graph.fingerprint import fingerprint
+from .gold import GoldError, GoldRunner, expectation
+from .io import write_suite
+from .model import SuiteItem, suites_root
+from .scan import final_limit
+from .snapshot import read_snapshot
+from .split import assign_splits, choose_holdout
+from .templates import Template, all_templates
+from .wording import SynonymIndex, group_items, normalize_question
+
+GENERATOR_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Options:
+    seed: int = 0
+    groups_per_template: int = 20
+    paraphrases: int = 2
+    synonym_variants: int = 2
+    test_fraction: float = 0.4
+    holdout_fraction: float = 0.0
+    empty_share: float = 0.05  # of a template's groups, for templates that propose negatives
+
+
+def _acceptable(rows: list[dict], cypher: str, ordered: bool, want_empty: bool) -> bool:
+    if want_empty:
+        return not rows
+    if not rows or all(value is None or value == [] for row in rows for value in row.values()):
+        return False
+    limit = final_limit(cypher)
+    return ordered or limit is None or len(rows) < limit
+
+
+def _sample(template: Template, candidates: list[dict], count: int, rng: random.Random, runner: GoldRunner,
+            want_empty: bool = False) -> list[tuple[dict, str, dict]]:
+    """Up to `count` (placeholders, cypher, gold) whose gold is non-empty and not cut by LIMIT
+    (or empty, for deliberate negatives)."""
+    pool = list(candidates)
+    rng.shuffle(pool)
+    chosen = []
+    for placeholders in pool[:max(40, 6 * count)]:
+        if len(chosen) == count:
+            break
+        cypher = template.cypher(placeholders)
+        try:
+            rows = runner.rows(cypher)
+        except GoldError as exc:
+            raise HarnessError(f"template {template.id}: gold query failed for {placeholders}: {exc}") from None
+        if _acceptable(rows, cypher, template.ordered, want_empty):
+            chosen.append((placeholders, cypher, expectation(rows, cypher)))
+    return chosen
+
+
+def generate(driver, name: str = "demo", options: Options = Options(), progress=None) -> tuple[list[SuiteItem], dict]:
+    """All items (with gold and split) and the manifest (without counts, which writing adds)."""
+    snap = read_snapshot(driver)
+    synonyms = SynonymIndex(snap)
+    items: list[SuiteItem] = []
+    seen: set[str] = set()
+    template_rows = []
+    with GoldRunner(driver) as runner:
+        for template in all_templates():
+            rng = random.Random(f"{options.seed}:{template.id}")
+            negatives = template.negatives(snap) if template.negatives else []
+            n_empty = max(1, round(options.empty_share * options.groups_per_template)) if negatives else 0
+            groups = _sample(template, template.candidates(snap), options.groups_per_template - n_empty, rng, runner)
+            groups += _sample(template, negatives, n_empty, rng, runner, want_empty=True)
+            kept = 0
+            for number, (placeholders, cypher, gold) in enumerate(groups, 1):
+                members = group_items(template, placeholders, cypher, f"{template.code}-{number:03d}", rng, synonyms,
+                                      paraphrases=options.paraphrases, synonym_variants=options.synonym_variants)
+                if normalize_question(members[0].question) in seen:
+                    continue  # the same base question from another template: keep the first
+                kept += 1
+                for member in members:
+                    key = normalize_question(member.question)
+                    if key not in seen:
+                        seen.add(key)
+                        member.gold = dict(gold)
+                        items.append(member)
+            template_rows.append({"id": template.id, "code": template.code, "family": template.family,
+                                  "wordings": len(template.wordings), "groups": kept})
+            if progress:
+                progress(f"{template.id}: {kept} groups")
+    split_rng = random.Random(f"{options.seed}:split")
+    holdout = choose_holdout(items, options.holdout_fraction, split_rng)
+    assign_splits(items, split_rng, test_fraction=options.test_fraction, holdout=holdout)
+    manifest = {
+        "name": name, "generator": "harness.suitegen", "generator_version": GENERATOR_VERSION,
+        "seed": options.seed, "graph_fingerprint": fingerprint(driver),
+        "options": {k: getattr(options, k) for k in Options.__dataclass_fields__ if k != "seed"},
+        "holdout_entities": holdout, "templates": template_rows,
+    }
+    return items, manifest
+
+
+def generate_suite(name: str = "demo", out=None, options: Options = Options(), backend: str | None = None,
+                   progress=None):
+    """Generate from the current Neo4j's graph and write `suites/<name>/` (or `out`) atomically."""
+    with service.connected(backend) as (_, driver):
+        items, manifest = generate(driver, name, options, progress)
+    return write_suite(Path(out) if out else suites_root() / name, items, manifest)

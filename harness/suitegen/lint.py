@@ -1,0 +1,157 @@
+"""Suite lint: run every gold on the live graph and check the suite as a whole.
+
+Hard problems (non-zero exit): a gold that errors, is non-deterministic (static signs, or
+two runs that differ), returns exactly its LIMIT without a total ORDER BY (which rows come
+back is then arbitrary), depends on the clock, duplicate questions, a group or gold query
+split across train and test, and a stored gold expectation that no longer matches the
+graph. Warnings: empty golds (reported, as an empty answer "matches" an empty answer),
+items without a stored expectation, a query with no final LIMIT.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ..graph import service
+from ..graph.fingerprint import fingerprint
+from .gold import GoldError, GoldRunner, expectation
+from .model import SuiteItem, open_suite
+from .scan import final_limit, problems as static_problems, totally_ordered
+from .wording import normalize_question
+
+HARD = ("error", "nondeterministic", "exact_limit", "clock", "duplicate_question", "leakage", "stale")
+WARNINGS = ("empty", "no_gold", "no_limit")
+
+
+@dataclass
+class Problem:
+    item_id: str
+    family: str
+    kind: str
+    message: str
+
+    @property
+    def hard(self) -> bool:
+        return self.kind in HARD
+
+
+@dataclass
+class LintReport:
+    suite: str
+    n_items: int
+    problems: list[Problem] = field(default_factory=list)
+    families: list[dict] = field(default_factory=list)
+    live_fingerprint: str | None = None
+    suite_fingerprint: str | None = None
+    elapsed_s: float = 0.0
+
+    @property
+    def hard(self) -> list[Problem]:
+        return [p for p in self.problems if p.hard]
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for problem in self.problems:
+            out[problem.kind] += 1
+        return dict(sorted(out.items()))
+
+    def to_dict(self) -> dict:
+        return {"suite": self.suite, "n_items": self.n_items, "elapsed_s": round(self.elapsed_s, 2),
+                "live_fingerprint": self.live_fingerprint, "suite_fingerprint": self.suite_fingerprint,
+                "hard_problems": len(self.hard), "counts": self.counts(), "families": self.families,
+                "problems": [{**vars(p), "hard": p.hard} for p in self.problems]}
+
+
+def _gold_checks(item: SuiteItem, runner: GoldRunner, reruns: dict, add) -> list[dict] | None:
+    for kind, message in static_problems(item.cypher):
+        add(item, kind, message)
+    try:
+        rows = runner.rows(item.cypher)
+    except GoldError as exc:
+        add(item, "error", f"gold query fails: {exc}")
+        return None
+    ordered = totally_ordered(item.cypher)
+    if item.cypher not in reruns:
+        try:
+            reruns[item.cypher] = expectation(runner.rerun(item.cypher), item.cypher)["result_hash"]
+        except GoldError as exc:
+            reruns[item.cypher] = f"error: {exc}"
+    live = expectation(rows, item.cypher)
+    if reruns[item.cypher] != live["result_hash"]:
+        add(item, "nondeterministic", "two runs of the gold gave different results")
+    limit = final_limit(item.cypher)
+    if limit is not None and len(rows) == limit and not ordered:
+        add(item, "exact_limit", f"returns exactly its LIMIT {limit} rows without a total ORDER BY: which rows is arbitrary")
+    if not rows:
+        add(item, "empty", "gold result is empty" + (" (labelled: gold.empty)" if item.gold.get("empty") else ""))
+    if not item.gold.get("result_hash"):
+        add(item, "no_gold", "no stored gold expectation (import with a Neo4j running to compute one)")
+    elif (item.gold.get("result_hash"), item.gold.get("row_count"), bool(item.gold.get("ordered"))) != (
+            live["result_hash"], live["row_count"], live["ordered"]):
+        add(item, "stale", f"stored gold ({item.gold.get('row_count')} rows) no longer matches the graph "
+                           f"({live['row_count']} rows): regenerate or re-import the suite")
+    return rows
+
+
+def _suite_checks(items: list[SuiteItem], add) -> None:
+    first_question: dict[str, SuiteItem] = {}
+    group_split: dict[str, SuiteItem] = {}
+    cypher_split: dict[str, SuiteItem] = {}
+    by_id = {item.id: item for item in items}
+    for item in items:
+        key = normalize_question(item.question)
+        if key in first_question:
+            add(item, "duplicate_question", f"same question as {first_question[key].id}")
+        else:
+            first_question[key] = item
+        first = group_split.setdefault(item.group_id, item)
+        if first.split != item.split:
+            add(item, "leakage", f"group {item.group_id} is in {first.split} ({first.id}) and {item.split}")
+        parent = by_id.get(item.paraphrase_of or "")
+        if parent is not None and parent.split != item.split:
+            add(item, "leakage", f"paraphrase of {parent.id} ({parent.split}) but in {item.split}")
+        norm = " ".join(item.cypher.split())
+        other = cypher_split.setdefault(norm, item)
+        if other.split != item.split and other.group_id != item.group_id:
+            add(item, "leakage", f"same gold query as {other.id} in {other.split} (another group)")
+
+
+def lint_items(items: list[SuiteItem], driver, *, suite: str = "", suite_fingerprint: str | None = None) -> LintReport:
+    started = time.monotonic()
+    report = LintReport(suite=suite, n_items=len(items), suite_fingerprint=suite_fingerprint)
+
+    def add(item: SuiteItem, kind: str, message: str) -> None:
+        report.problems.append(Problem(item.id, item.family, kind, message))
+
+    _suite_checks(items, add)
+    stats: dict[str, dict] = defaultdict(lambda: {"items": 0, "empty": 0, "rows": 0, "ran": 0})
+    reruns: dict[str, str] = {}
+    with GoldRunner(driver) as runner:
+        for item in items:
+            rows = _gold_checks(item, runner, reruns, add)
+            entry = stats[item.family]
+            entry["items"] += 1
+            if rows is not None:
+                entry["ran"] += 1
+                entry["rows"] += len(rows)
+                entry["empty"] += not rows
+    report.live_fingerprint = fingerprint(driver)
+    hard = defaultdict(int)
+    for problem in report.hard:
+        hard[problem.family] += 1
+    report.families = [{"family": f, "items": s["items"], "empty_golds": s["empty"],
+                        "mean_gold_rows": round(s["rows"] / s["ran"], 1) if s["ran"] else None,
+                        "hard_problems": hard[f]}
+                       for f, s in sorted(stats.items())]
+    report.elapsed_s = time.monotonic() - started
+    return report
+
+
+def lint_suite(name_or_path: str, backend: str | None = None) -> LintReport:
+    """Lint a suite against the current Neo4j (NEO4J_URI or the server `harness db up` started)."""
+    suite = open_suite(name_or_path)
+    items = list(suite.items(split=None))
+    with service.connected(backend) as (_, driver):
+        return lint_items(items, driver, suite=suite.name, suite_fingerprint=suite.manifest.get("graph_fingerprint"))
