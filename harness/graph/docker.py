@@ -41,11 +41,17 @@ def container_env(settings) -> dict[str, str]:
     }
 
 
-def build_container(settings, password: str):
-    from testcontainers.neo4j import Neo4jContainer
+def container_spec(settings, password: str) -> dict:
+    """Everything the container is started with; kept apart so it can be checked without an engine."""
+    return {"image": DOCKER_IMAGE, "port": 7687, "password": password, "env": container_env(settings)}
 
-    container = Neo4jContainer(DOCKER_IMAGE, password=password)
-    for key, value in container_env(settings).items():
+
+def build_container(settings, password: str):
+    from testcontainers.community.neo4j import Neo4jContainer
+
+    spec = container_spec(settings, password)
+    container = Neo4jContainer(spec["image"], port=spec["port"], password=spec["password"])
+    for key, value in spec["env"].items():
         container.with_env(key, value)
     return container
 

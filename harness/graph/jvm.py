@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -47,11 +47,11 @@ POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
 class ServerSettings:
     """Memory and safety limits of a harness-started Neo4j (all configurable)."""
 
-    heap: str = os.environ.get("HARNESS_NEO4J_HEAP", "1g")
-    pagecache: str = os.environ.get("HARNESS_NEO4J_PAGECACHE", "512m")
-    transaction_timeout: str = os.environ.get("HARNESS_NEO4J_TX_TIMEOUT", "60s")
-    transaction_memory_max: str = os.environ.get("HARNESS_NEO4J_TX_MEMORY", "256m")
-    total_transaction_memory_max: str = os.environ.get("HARNESS_NEO4J_TX_TOTAL_MEMORY", "512m")
+    heap: str = field(default_factory=lambda: os.environ.get("HARNESS_NEO4J_HEAP", "1g"))
+    pagecache: str = field(default_factory=lambda: os.environ.get("HARNESS_NEO4J_PAGECACHE", "512m"))
+    transaction_timeout: str = field(default_factory=lambda: os.environ.get("HARNESS_NEO4J_TX_TIMEOUT", "60s"))
+    transaction_memory_max: str = field(default_factory=lambda: os.environ.get("HARNESS_NEO4J_TX_MEMORY", "256m"))
+    total_transaction_memory_max: str = field(default_factory=lambda: os.environ.get("HARNESS_NEO4J_TX_TOTAL_MEMORY", "512m"))
 
     def config_lines(self, port: int) -> list[str]:
         return [

@@ -46,3 +46,8 @@ def create_gold_cache(db):
         "graph_fingerprint": str, "cypher_hash": str, "cypher": str, "rows": str, "row_count": int,
         "db_ms": float, "created_at": str,
     }, pk=("graph_fingerprint", "cypher_hash"))
+
+
+@migrations()
+def add_suite_path(db):
+    db["runs"].add_column("suite_path", str)

@@ -1,0 +1,119 @@
+"""The item pipeline: model calls and judging overlap, verdicts are stored one by one.
+
+Generation runs in one thread pool (as wide as the adapter allows), judging in
+another (Neo4j sessions are per thread), and only the main thread touches SQLite,
+committing each item's generation and verdict in one transaction the moment it is
+known. A bounded window of items in flight keeps memory flat whatever the suite size.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import asdict
+from typing import Callable, Iterator
+
+from ..adapters.base import Adapter, Generation
+from ..judge.execute import execute_untrusted
+from ..judge.outcome import gold_is_ordered, infra_verdict, judge_output
+from ..store import Store
+from ..suitegen.model import SuiteItem
+
+
+class GoldFailed(Exception):
+    pass
+
+
+def compute_gold(driver, cypher: str, timeout_s: float, row_cap: int) -> tuple[list[dict], float]:
+    execution = execute_untrusted(driver, cypher, timeout_s=max(timeout_s, 30.0), row_cap=max(row_cap, 100_000))
+    if execution.outcome:
+        raise GoldFailed(f"gold query failed ({execution.outcome}): {execution.error}")
+    return execution.rows, execution.db_ms
+
+
+def _generate(adapter: Adapter, item: SuiteItem) -> Generation:
+    started = time.perf_counter()
+    try:
+        generation = adapter.generate(item)
+    except Exception as exc:  # an adapter bug must not kill the run: record it, retry on resume
+        return Generation(infra_error=f"harness_error: {type(exc).__name__}: {exc}", gen_ms=(time.perf_counter() - started) * 1000,
+                          meta={"harness_error": True})
+    if generation.gen_ms is None:
+        generation.gen_ms = (time.perf_counter() - started) * 1000
+    return generation
+
+
+def _judge(driver, item: SuiteItem, generation: Generation, gold: dict | None, limits: dict) -> tuple[dict, dict | None]:
+    """Returns (verdict, freshly computed gold or None)."""
+    fresh = None
+    try:
+        if generation.infra_error:
+            outcome = "harness_error" if generation.meta.get("harness_error") else "infra_model"
+            return infra_verdict(outcome, generation.infra_error), None
+        if gold is None:
+            rows, db_ms = compute_gold(driver, item.cypher, **limits)
+            gold = fresh = {"rows": rows, "db_ms": db_ms}
+        ordered = item.gold.get("ordered")
+        if ordered is None:
+            ordered = gold_is_ordered(item.cypher, gold["rows"])
+        return judge_output(driver, generation.output, gold["rows"], ordered=bool(ordered), **limits), fresh
+    except GoldFailed as exc:
+        return infra_verdict("harness_error", str(exc), "harness.GoldFailed"), None
+    except Exception as exc:
+        return infra_verdict("harness_error", f"{type(exc).__name__}: {exc}", type(exc).__name__), fresh
+
+
+def run_items(*, store: Store, run_id: str, fingerprint: str, adapter: Adapter, driver, items: Iterator[SuiteItem],
+              gen_workers: int, judge_workers: int, limits: dict, on_item: Callable[[str, bool], None]) -> int:
+    """Generate and judge every item; returns how many were recorded."""
+    window = 2 * (gen_workers + judge_workers)
+    generating: dict = {}
+    judging: dict = {}
+    recorded = 0
+    source = iter(items)
+    exhausted = False
+    with ThreadPoolExecutor(gen_workers, thread_name_prefix="generate") as gen_pool, \
+            ThreadPoolExecutor(judge_workers, thread_name_prefix="judge") as judge_pool:
+        try:
+            while True:
+                while not exhausted and len(generating) + len(judging) < window:
+                    item = next(source, None)
+                    if item is None:
+                        exhausted = True
+                        break
+                    generating[gen_pool.submit(_generate, adapter, item)] = item
+                if not generating and not judging:
+                    return recorded
+                done, _ = wait([*generating, *judging], return_when=FIRST_COMPLETED)
+                for future in done:
+                    if future in generating:
+                        item = generating.pop(future)
+                        generation = future.result()
+                        gold = store.gold_get(fingerprint, item.cypher)
+                        judging[judge_pool.submit(_judge, driver, item, generation, gold, limits)] = (item, generation)
+                    else:
+                        item, generation = judging.pop(future)
+                        verdict, fresh_gold = future.result()
+                        if fresh_gold is not None:
+                            store.gold_put(fingerprint, item.cypher, fresh_gold["rows"], fresh_gold["db_ms"])
+                        _record(store, run_id, item, generation, verdict)
+                        recorded += 1
+                        on_item(verdict["outcome"], bool(verdict["scored"]))
+        except BaseException:
+            for future in [*generating, *judging]:
+                future.cancel()
+            gen_pool.shutdown(wait=False, cancel_futures=True)
+            judge_pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _record(store: Store, run_id: str, item: SuiteItem, generation: Generation, verdict: dict) -> None:
+    gen_record = {k: v for k, v in asdict(generation).items()}
+    detail = dict(verdict.pop("detail", None) or {})
+    detail.update(question=item.question, gold_cypher=item.cypher, retries=generation.retries)
+    result = {
+        **verdict, "family_id": item.family_id, "template_id": item.template_id, "detail": detail,
+        "gen_ms": generation.gen_ms, "prompt_tokens": generation.prompt_tokens,
+        "output_tokens": generation.output_tokens, "attempts": store.attempts(run_id, item.id) + 1,
+    }
+    store.record_item(run_id, item.id, gen_record, result)
