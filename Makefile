@@ -6,7 +6,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test clean
+ACTIONLINT_VERSION ?= v1.7.7
+
+.PHONY: install run test clean tools
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +23,13 @@ run: install
 	$(BIN)/harness graph load
 	$(BIN)/harness graph info
 
-test: install
+# actionlint validates .github/workflows in the tests; built from the Go module proxy into .cache/bin.
+tools: .cache/bin/actionlint
+
+.cache/bin/actionlint:
+	GOBIN=$(CURDIR)/.cache/bin go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+
+test: install tools
 	$(BIN)/python -m pytest -q
 
 clean:
