@@ -31,7 +31,8 @@ ERRORS = {
 }
 
 MODEL_SPEC = {"name": "ft", "adapter": "llama_cpp", "description": "test",
-              "options": {"temperature": 0.0, "max_tokens": 512}}
+              "options": {"model_path": "ft.gguf", "system_prompt_file": "ft_system_prompt.txt", "temperature": 0.0,
+                          "max_tokens": 512}}
 
 
 def result_row(item_id: str, outcome: str, family: str | None = None, **overrides) -> dict:

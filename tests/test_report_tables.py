@@ -77,7 +77,8 @@ def test_json_report_is_one_object_with_all_tables(store):
     assert (pair["a"], pair["b"], pair["n_shared"], pair["only_a"], pair["only_b"]) == ("base", "ft", 80, 0, 63)
     assert pair["delta_points"] == pytest.approx(78.75)
     manifest = by_label(data["runs"])["ft"]
-    assert manifest["decoding"] == {"temperature": 0.0, "max_tokens": 512}
+    assert manifest["decoding"] == {"temperature": 0.0, "max_tokens": 512}  # not where the weights are
+    assert manifest["model_options"]["model_path"] == "ft.gguf"
     assert manifest["graph_fingerprint"] == "f00dfeedbeef0123456789"
 
 
@@ -175,3 +176,11 @@ def test_errors_are_one_line_and_exit_1(tmp_path, store):
 def test_result_row_helper_is_consistent():
     row = result_row("F2-0001", "exec_error")
     assert (row["scored"], row["syntax_ok"], row["exec_ok"], row["match"], row["family_id"]) == (1, 1, 0, 0, "F2")
+
+
+def test_an_unknown_outcome_is_counted_as_unscored_not_hidden(store):
+    add_run(store, "ft", {"F1-0001": "correct", "F1-0002": "from_the_future"})
+    summary = report_json()["summary"][0]
+    assert (summary["n_scored"], summary["accuracy_pct"], summary["infra_errors"]) == (1, 100.0, 1)
+    assert summary["from_the_future"] == 1
+    assert "1 (from_the_future 1)" in invoke("report", "--table", "summary").output

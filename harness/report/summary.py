@@ -62,7 +62,10 @@ class RunSummary:
 
     @property
     def infra(self) -> dict[str, int]:
-        return {outcome: self.outcomes.get(outcome, 0) for outcome in INFRA_OUTCOMES}
+        """Counts of every unscored outcome: the three infra outcomes, and any unknown one (never hidden)."""
+        counts = {outcome: self.outcomes.get(outcome, 0) for outcome in INFRA_OUTCOMES}
+        counts.update({o: n for o, n in self.outcomes.items() if o not in SCORED_OUTCOMES and o not in counts})
+        return counts
 
     @property
     def n_infra(self) -> int:

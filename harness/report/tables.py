@@ -96,10 +96,18 @@ def infra_cell(summary: RunSummary) -> str:
     return f"{summary.n_infra} ({parts})"
 
 
-def decoding(run: dict) -> dict:
+# Model options that say where things are, not how the model decodes (kept in model_options).
+NOT_DECODING = ("path", "file", "repo", "url", "sha256", "convert_from", "timeout", "concurrency", "key")
+
+
+def model_options(run: dict) -> dict:
     spec = queries.parse_json(run.get("model_spec"), {}) or {}
     options = spec.get("options") if isinstance(spec, dict) else None
     return options if isinstance(options, dict) else {}
+
+
+def decoding(run: dict) -> dict:
+    return {k: v for k, v in model_options(run).items() if not any(marker in k for marker in NOT_DECODING)}
 
 
 def short(text: str | None, size: int) -> str:
@@ -119,6 +127,7 @@ def runs_table(summaries: list[RunSummary]) -> Table:
             "split": run.get("split"), "graph_fingerprint": run.get("graph_fingerprint"),
             "neo4j_version": run.get("neo4j_version"), "harness_version": run.get("harness_version"),
             "git_commit": run.get("git_commit"), "host": run.get("host"), "decoding": options,
+            "model_options": model_options(run),
             "options": queries.parse_json(run.get("options"), {}),
             "adapter_info": queries.parse_json(run.get("adapter_info"), {}), "status": run.get("status"),
             "n_planned": run.get("n_planned"), "n_recorded": s.n_recorded, "started_at": run.get("started_at"),
