@@ -55,17 +55,20 @@ def test_identical_run_passes(store, baseline):
     result = invoke("gate", "--run", run_id, "--baseline", baseline)
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"gate PASS: ft run {run_id}")
+    assert "warning" not in result.output
     assert "[ok] accuracy" in result.output and "0 pass->fail" in result.output
     assert "drop +0.0 points" in result.output
 
 
 def test_small_drop_is_noise_and_passes_but_lists_flips(store, baseline):
     # 3 points down: more than --max-drop 2, but 3 discordant pairs give p = 0.25
-    run_id = add_run(store, "ft", flipped(3))
+    run_id = add_run(store, "ft", flipped(3, **{"F1-0100": "wrong_result"}), suite_hash="0ther")
     result = invoke("gate", "--run", run_id, "--baseline", baseline)
     assert result.exit_code == 0, result.output
     assert "drop +3.0 points" in result.output and "p = 0.25" in result.output
     assert "pass->fail: F1-0000 [F1] correct -> wrong_result" in result.output
+    assert "warning: 1 item(s) of the run are not in the baseline" in result.output
+    assert "warning: suite hash differs from the baseline's (a1b2c3d4e5f6 vs 0ther)" in result.output
 
 
 def test_significant_drop_is_a_regression(store, baseline, tmp_path):
@@ -150,6 +153,8 @@ def test_harness_errors_exit_1(store, baseline, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"items": [}')
     assert invoke("gate", "--run", run_id, "--baseline", bad).exit_code == 1
+    bad.write_text('{"format": "harness-baseline/1", "items": {}, "must_pass": "F1-0000"}')
+    assert "must be a list of item ids" in invoke("gate", "--run", run_id, "--baseline", bad).output
     bad.write_text('{"some": "json"}')
     wrong = invoke("gate", "--run", run_id, "--baseline", bad)
     assert wrong.exit_code == 1 and "not a harness baseline" in wrong.output

@@ -94,6 +94,9 @@ def load_baseline(path: str | Path) -> dict:
         raise InputError(f"{target}: not a JSON baseline ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != BASELINE_FORMAT or not isinstance(data.get("items"), dict):
         raise InputError(f"{target}: not a harness baseline (expected \"format\": \"{BASELINE_FORMAT}\" and items)")
+    must_pass = data.setdefault("must_pass", [])
+    if not isinstance(must_pass, list) or not all(isinstance(item, str) for item in must_pass):
+        raise InputError(f"{target}: \"must_pass\" must be a list of item ids")
     return data
 
 
@@ -184,6 +187,9 @@ def evaluate(store: Store, run: dict, baseline: dict, max_drop: float = 2.0, alp
     warnings = [f"{what} differs from the baseline's ({base_run.get(key)!s:.12} vs {run.get(key)!s:.12})"
                 for key, what in (("suite_hash", "suite hash"), ("graph_fingerprint", "graph fingerprint"))
                 if base_run.get(key) and run.get(key) and base_run.get(key) != run.get(key)]
+    new_items = len(summary.items.keys() - base_items.keys())
+    if new_items:
+        warnings.append(f"{new_items} item(s) of the run are not in the baseline and are not compared")
     if base_run.get("model") and base_run["model"] != run["model"]:
         warnings.append(f"baseline is of model {base_run['model']!r}, run is of {run['model']!r}")
     stats = {"n_shared": pair.n_shared, "baseline_acc_pct": pair.acc_a, "run_acc_pct": pair.acc_b,
