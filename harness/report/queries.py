@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import HarnessError
-from ..store import INFRA_OUTCOMES, SCORED_OUTCOMES, Store, default_db_path
+from ..store import Store, default_db_path
 
-__all__ = ["open_store", "reading", "select_runs", "latest_run_of", "items", "parse_json", "SCORED_OUTCOMES",
-           "INFRA_OUTCOMES"]
+__all__ = ["open_store", "reading", "select_runs", "latest_run_of", "items", "parse_json"]
 
 # The columns the report needs per item; detail and raw text are read only by `show`.
 ITEM_COLUMNS = ("item_id, family_id, template_id, outcome, scored, syntax_ok, exec_ok, match, strict_match, f1, "
@@ -68,15 +67,6 @@ def latest_run_of(store: Store, model: str) -> dict:
 def items(store: Store, run_id: str):
     """Per-item verdict rows of one run (without raw output or detail), ordered by item id."""
     yield from store.db.query(f"select {ITEM_COLUMNS} from results where run_id = ? order by item_id", [run_id])
-
-
-def is_scored(row: dict) -> bool:
-    return row["outcome"] in SCORED_OUTCOMES
-
-
-def is_correct(row: dict) -> bool:
-    """Output accuracy is the `correct` outcome (the judge sets it exactly when rows match)."""
-    return row["outcome"] == "correct"
 
 
 def parse_json(text, default=None):

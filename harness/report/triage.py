@@ -10,7 +10,7 @@ from collections import defaultdict
 from tabulate import tabulate
 
 from ..errors import HarnessError
-from ..store import INFRA_OUTCOMES, SCORED_OUTCOMES, Store
+from ..store import SCORED_OUTCOMES, Store
 from . import queries
 from .tables import num
 
@@ -121,7 +121,7 @@ def triage(store: Store, run: dict, examples: int = 3) -> dict:
     n_scored = n_failed = 0
     for row in queries.items(store, run["id"]):
         outcome, family = row["outcome"], row["family_id"] or "?"
-        if outcome in INFRA_OUTCOMES or outcome not in SCORED_OUTCOMES:
+        if outcome not in SCORED_OUTCOMES:  # infra outcomes (and any unknown one)
             infra[outcome].add(row, examples)
             continue
         n_scored += 1
