@@ -166,3 +166,9 @@ def test_judge_output_end_to_end(neo4j_driver):
     assert wrong["outcome"] == "wrong_result" and wrong["reason"] == "extra_rows" and 0 < wrong["f1"] < 1
     nothing = judge_output(neo4j_driver, "Sorry, I don't know.", gold, ordered=False, timeout_s=5, row_cap=100)
     assert nothing["outcome"] == "no_query" and nothing["scored"] == 1
+
+
+def test_the_read_transaction_refuses_writes_even_without_the_plan_check(neo4j_driver, demo_fingerprint):
+    result = execute_untrusted(neo4j_driver, "CREATE (:Gene {symbol: 'FAKE3'})", explain=False)
+    assert result.outcome == "forbidden", (result.outcome, result.error_class)
+    assert fingerprint(neo4j_driver) == demo_fingerprint

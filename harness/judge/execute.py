@@ -13,7 +13,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from neo4j import READ_ACCESS
+from neo4j import READ_ACCESS, Query
 from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from .canonical import canonical
@@ -91,7 +91,8 @@ def _server_ms(summary) -> float:
 
 
 def execute_untrusted(driver, query: str, *, timeout_s: float = 10.0, row_cap: int = 5000,
-                      database: str | None = None) -> Execution:
+                      database: str | None = None, explain: bool = True) -> Execution:
+    """Run `query` safely. `explain=False` skips the syntax/plan check: only for trusted gold queries."""
     result = Execution()
     if FORBIDDEN_TEXT.search(query):
         result.outcome, result.error_class = "forbidden", "harness.ForbiddenClause"
@@ -99,50 +100,46 @@ def execute_untrusted(driver, query: str, *, timeout_s: float = 10.0, row_cap: i
         return result
     plain = LEADING_EXPLAIN.sub("", query, count=1)
     with driver.session(database=database, default_access_mode=READ_ACCESS, fetch_size=500) as session:
-        # 1. syntax: parse and plan without running
-        try:
-            summary = session.run(f"EXPLAIN {plain}").consume()
-        except Exception as exc:  # every failure here is classified, none escapes
-            result.outcome, result.error_class = _classify(exc, "explain")
-            result.error = _short(exc)
-            return result
+        if explain:
+            # 1. syntax: the server parses and plans without running; the plan must be read-only
+            try:
+                summary = session.run(f"EXPLAIN {plain}").consume()
+            except Exception as exc:  # every failure here is classified, none escapes
+                result.outcome, result.error_class = _classify(exc, "explain")
+                result.error = _short(exc)
+                return result
+            result.db_ms = _server_ms(summary)
+            result.warnings = _warnings(summary)
+            if summary.query_type not in READ_ONLY_QUERY_TYPES:
+                result.syntax_ok = True
+                result.outcome, result.error_class = "forbidden", f"harness.QueryType.{summary.query_type}"
+                result.error = f"the plan is not read-only (query type {summary.query_type!r})"
+                return result
         result.syntax_ok = True
-        result.db_ms = _server_ms(summary)
-        result.warnings = _warnings(summary)
-        if summary.query_type not in READ_ONLY_QUERY_TYPES:
-            result.outcome, result.error_class = "forbidden", f"harness.QueryType.{summary.query_type}"
-            result.error = f"the plan is not read-only (query type {summary.query_type!r})"
-            return result
-        # 2. execution, in a READ transaction, streamed with a row cap
+        # 2. execution: an auto-commit READ transaction with a server-side timeout, streamed with a row cap
         started = time.perf_counter()
-        tx = session.begin_transaction(timeout=timeout_s)
         try:
-            records = tx.run(query)
+            records = session.run(Query(query, timeout=timeout_s))
             rows = []
             for record in records:
                 if len(rows) >= row_cap:
                     result.outcome, result.error_class = "too_many_rows", "harness.RowCap"
                     result.error = f"more than {row_cap} rows"
                     result.row_count = len(rows) + 1
-                    result.syntax_ok, result.exec_ok = True, False
                     result.db_ms += (time.perf_counter() - started) * 1000
-                    return result
+                    return result  # closing the session discards the rest on the server
                 rows.append({key: canonical(value) for key, value in record.data().items()})
             summary = records.consume()
             result.db_ms += _server_ms(summary)
             result.warnings += [w for w in _warnings(summary) if w not in result.warnings]
         except Exception as exc:
-            result.outcome, result.error_class = _classify(exc, "run")
+            result.outcome, result.error_class = _classify(exc, "run" if explain else "explain")
+            result.syntax_ok = explain and result.outcome != "syntax_error"
             result.error = _short(exc)
             result.db_ms += (time.perf_counter() - started) * 1000
             if result.outcome == "timeout":
                 result.error = f"exceeded the {timeout_s:g}s transaction timeout"
             return result
-        finally:
-            try:
-                tx.close()  # read-only: rollback and commit are the same; never leave it open
-            except Exception:
-                pass
     result.exec_ok = True
     result.rows = rows
     result.row_count = len(rows)

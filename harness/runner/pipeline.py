@@ -25,7 +25,7 @@ class GoldFailed(Exception):
 
 
 def compute_gold(driver, cypher: str, timeout_s: float, row_cap: int) -> tuple[list[dict], float]:
-    execution = execute_untrusted(driver, cypher, timeout_s=max(timeout_s, 30.0), row_cap=max(row_cap, 100_000))
+    execution = execute_untrusted(driver, cypher, timeout_s=max(timeout_s, 30.0), row_cap=max(row_cap, 100_000), explain=False)
     if execution.outcome:
         raise GoldFailed(f"gold query failed ({execution.outcome}): {execution.error}")
     return execution.rows, execution.db_ms
