@@ -47,8 +47,9 @@ def system_prompt(tmp_path_factory):
 def server(tiny_gguf, tmp_path_factory):  # noqa: F811
     port = free_port()
     log = open(tmp_path_factory.mktemp("server") / "server.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(tiny_gguf), "--host", "127.0.0.1",
-                                "--port", str(port), "--n_ctx", "1024", "--verbose", "False"], stdout=log, stderr=log)
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(tiny_gguf), "--host", "127.0.0.1", "--port", str(port),
+               "--n_ctx", "1024", "--n_threads", "1", "--n_threads_batch", "1", "--verbose", "False"]
+    process = subprocess.Popen(command, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 120
     while True:
@@ -78,7 +79,7 @@ def test_answers_exactly_like_the_in_process_adapter(server, tiny_gguf, system_p
     remote = make(server, system_prompt_file=str(system_prompt))
     remote.check()
     local = LlamaCppAdapter(ModelSpec(name="tiny", adapter="llama_cpp", options={
-        "model_path": str(tiny_gguf), "system_prompt_file": str(system_prompt), "max_tokens": 8}))
+        "model_path": str(tiny_gguf), "system_prompt_file": str(system_prompt), "max_tokens": 8, "n_threads": 1}))
     for number, question in enumerate(QUESTIONS):
         got, expected = remote.generate(item(question, number)), local.generate(item(question, number))
         assert got.infra_error is None

@@ -30,7 +30,8 @@ WRITES = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|CALL|LOAD|DROP)\b", re.I
 
 
 def make(path, **options) -> LlamaCppAdapter:
-    return LlamaCppAdapter(ModelSpec(name="tiny", adapter="llama_cpp", options={"model_path": str(path), **options}))
+    options = {"model_path": str(path), "n_threads": 1, **options}  # one thread: the test machine is shared
+    return LlamaCppAdapter(ModelSpec(name="tiny", adapter="llama_cpp", options=options))
 
 
 def item(question: str, number: int = 1) -> SuiteItem:

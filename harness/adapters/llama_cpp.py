@@ -52,9 +52,9 @@ class LlamaCppAdapter(Adapter):
         "grammar_file": None,        # GBNF, packaged (grammars/) or a path
         "n_ctx": 4096,
         "n_gpu_layers": "auto",      # auto: all layers when llama.cpp was built with a GPU backend
-        "n_threads": None,
+        "n_threads": None,           # CPU threads for prompt and generation (None: llama.cpp's choice)
         "n_batch": 512,
-        "flash_attn": False,
+        "flash_attn": "auto",        # auto: on with a GPU backend (faster decoding), off on CPU
         "max_tokens": 512,
         "temperature": 0.0,
         "top_k": 1,
@@ -108,11 +108,13 @@ class LlamaCppAdapter(Adapter):
         gpu = bool(llama_cpp.llama_supports_gpu_offload())
         layers = self.options["n_gpu_layers"]
         layers = (-1 if gpu else 0) if layers == "auto" else int(layers)
+        flash = gpu if self.options["flash_attn"] == "auto" else bool(self.options["flash_attn"])
         started = time.perf_counter()
         try:
             llm = llama_cpp.Llama(model_path=str(self.path), n_ctx=int(self.options["n_ctx"]), n_gpu_layers=layers,
-                                  n_threads=self.options["n_threads"], n_batch=int(self.options["n_batch"]),
-                                  flash_attn=bool(self.options["flash_attn"]), seed=int(self.options["seed"]),
+                                  n_threads=self.options["n_threads"], n_threads_batch=self.options["n_threads"],
+                                  n_batch=int(self.options["n_batch"]),
+                                  flash_attn=flash, seed=int(self.options["seed"]),
                                   verbose=False)
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelUnavailable(f"llama.cpp could not load {self.path}: {exc}") from None
@@ -143,6 +145,7 @@ class LlamaCppAdapter(Adapter):
             "n_ctx_train": llm._model.n_ctx_train(),
             "n_gpu_layers": layers,
             "gpu_offload": gpu,
+            "flash_attn": flash,
             "llama_cpp_python": llama_cpp.__version__,
             "system_info": llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip(),
             "load_s": round(time.perf_counter() - started, 3),
