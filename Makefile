@@ -22,6 +22,9 @@ run: install
 	$(BIN)/harness db up
 	$(BIN)/harness graph load
 	$(BIN)/harness graph info
+	$(BIN)/harness run --model gold --suite demo
+	$(BIN)/harness run --model retrieval --suite demo
+	$(BIN)/harness report
 
 # actionlint validates .github/workflows in the tests; built from the Go module proxy into .cache/bin.
 tools: .cache/bin/actionlint

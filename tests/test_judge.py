@@ -172,3 +172,14 @@ def test_the_read_transaction_refuses_writes_even_without_the_plan_check(neo4j_d
     result = execute_untrusted(neo4j_driver, "CREATE (:Gene {symbol: 'FAKE3'})", explain=False)
     assert result.outcome == "forbidden", (result.outcome, result.error_class)
     assert fingerprint(neo4j_driver) == demo_fingerprint
+
+
+def test_a_query_identical_to_the_gold_reuses_the_gold_rows(neo4j_driver):
+    gold_query = "MATCH (g:Gene {symbol: 'EGFR'}) RETURN g.symbol AS gene"
+    gold = execute_untrusted(neo4j_driver, gold_query).rows
+    reused = judge_output(neo4j_driver, f"```cypher\n{gold_query}\n```", gold, ordered=False, timeout_s=5, row_cap=10,
+                          gold_query=gold_query)
+    assert reused["outcome"] == "correct" and reused["detail"]["reused_gold_rows"] and reused["db_ms"] == 0
+    other = judge_output(neo4j_driver, gold_query + " LIMIT 1", gold, ordered=False, timeout_s=5, row_cap=10,
+                         gold_query=gold_query)
+    assert other["outcome"] == "correct" and "reused_gold_rows" not in other["detail"]

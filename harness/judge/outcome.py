@@ -7,7 +7,7 @@ import time
 
 from ..store import INFRA_OUTCOMES
 from .compare import compare
-from .execute import execute_untrusted
+from .execute import Execution, execute_untrusted
 from .extract import extract_query
 
 FINAL_ORDER_BY = re.compile(r"\bORDER\s+BY\b(?!.*\b(RETURN|WITH)\b)", re.IGNORECASE | re.DOTALL)
@@ -28,8 +28,12 @@ def infra_verdict(outcome: str, error: str, error_class: str = "") -> dict:
 
 
 def judge_output(driver, raw_output: str | None, gold_rows: list[dict], *, ordered: bool,
-                 timeout_s: float, row_cap: int) -> dict:
-    """The verdict fields of a results row for one generated output."""
+                 timeout_s: float, row_cap: int, gold_query: str | None = None) -> dict:
+    """The verdict fields of a results row for one generated output.
+
+    A query identical to the (linted, deterministic, read-only) gold query is not run
+    again: on the same graph it returns the gold rows, which are reused and compared.
+    """
     started = time.perf_counter()
     query = extract_query(raw_output)
     verdict = {"extracted_query": query, "gold_row_count": len(gold_rows), "scored": 1, "syntax_ok": 0,
@@ -37,7 +41,11 @@ def judge_output(driver, raw_output: str | None, gold_rows: list[dict], *, order
     if query is None:
         verdict.update(outcome="no_query", error="no Cypher query found in the output")
     else:
-        execution = execute_untrusted(driver, query, timeout_s=timeout_s, row_cap=row_cap)
+        if gold_query is not None and query == gold_query.strip() and len(gold_rows) <= row_cap:
+            execution = Execution(syntax_ok=True, exec_ok=True, rows=gold_rows, row_count=len(gold_rows))
+            verdict["detail"]["reused_gold_rows"] = True
+        else:
+            execution = execute_untrusted(driver, query, timeout_s=timeout_s, row_cap=row_cap)
         verdict.update(syntax_ok=int(execution.syntax_ok), exec_ok=int(execution.exec_ok), error=execution.error,
                        error_class=execution.error_class, warnings=execution.warnings, db_ms=execution.db_ms,
                        row_count=execution.row_count)
@@ -50,7 +58,7 @@ def judge_output(driver, raw_output: str | None, gold_rows: list[dict], *, order
             comparison = compare(gold_rows, execution.rows, ordered=ordered)
             verdict.update(match=int(comparison.match), strict_match=int(comparison.strict), f1=comparison.f1,
                            reason=comparison.reason, outcome="correct" if comparison.match else "wrong_result")
-            verdict["detail"] = {"missing_rows": comparison.missing_rows, "extra_rows": comparison.extra_rows,
-                                 "mapping": comparison.mapping}
+            verdict["detail"].update(missing_rows=comparison.missing_rows, extra_rows=comparison.extra_rows,
+                                     mapping=comparison.mapping)
     verdict["judge_ms"] = (time.perf_counter() - started) * 1000  # wall time, Neo4j included
     return verdict

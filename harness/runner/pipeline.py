@@ -56,7 +56,8 @@ def _judge(driver, item: SuiteItem, generation: Generation, gold: dict | None, l
         ordered = item.gold.get("ordered")
         if ordered is None:
             ordered = gold_is_ordered(item.cypher, gold["rows"])
-        return judge_output(driver, generation.output, gold["rows"], ordered=bool(ordered), **limits), fresh
+        return judge_output(driver, generation.output, gold["rows"], ordered=bool(ordered), gold_query=item.cypher,
+                            **limits), fresh
     except GoldFailed as exc:
         return infra_verdict("harness_error", str(exc), "harness.GoldFailed"), None
     except Exception as exc:
