@@ -10,6 +10,7 @@ from pathlib import Path
 import jinja2
 import llama_cpp
 import neo4j
+import numpy as np
 import pytest
 
 from harness.adapters.base import ModelSpec
@@ -57,6 +58,13 @@ def test_ft_spec_sends_the_training_prompt_byte_for_byte():
     assert user == {"role": "user", "content": "Which therapies target EGFR?"}
 
 
+def test_base_spec_sends_our_schema_prompt():
+    adapter = LlamaCppAdapter(read_spec_file(REPO / "models" / "base.toml"))
+    system, _ = adapter.messages("Which therapies target EGFR?")
+    assert "(Therapy)-[:TARGETS" in system["content"] and "AFFECTS_RESPONSE_TO" in system["content"]
+    assert "{schema}" not in system["content"] and "LIMIT" in system["content"]
+
+
 def test_uses_the_gguf_chat_template_and_records_its_hash(tiny_gguf):  # noqa: F811
     adapter = make(tiny_gguf, system_prompt_file="ft_system_prompt.txt", max_tokens=4)
     info = adapter.describe()
@@ -96,6 +104,20 @@ def test_greedy_decoding_is_deterministic_and_independent_of_the_previous_item(p
     first = plain.generate(item(QUESTIONS[0])).output
     plain.generate(item(QUESTIONS[1]))  # a different item in between must not change the next answer
     assert plain.generate(item(QUESTIONS[0])).output == first
+
+
+def test_decoding_is_greedy(plain, tiny_gguf):  # noqa: F811
+    """The adapter's tokens are the argmax of the logits at every step (an independent llama.cpp context)."""
+    generation = plain.generate(item(QUESTIONS[2]))
+    oracle = llama_cpp.Llama(model_path=str(tiny_gguf), n_ctx=512, n_threads=1, n_threads_batch=1, verbose=False)
+    prompt = oracle.tokenize(plain.render(QUESTIONS[2]).encode(), add_bos=False, special=True)
+    chosen: list[int] = []
+    for _ in range(generation.output_tokens):  # llama-cpp-python may run past max_tokens to finish a UTF-8 character
+        oracle.eval(chosen[-1:] if chosen else prompt)
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(oracle._ctx.ctx, -1), shape=(oracle.n_vocab(),))
+        chosen.append(int(np.argmax(logits)))
+    oracle.close()
+    assert generation.output == plain._llm.detokenize(chosen, prev_tokens=prompt).decode("utf-8", errors="ignore")
 
 
 def test_one_generation_at_a_time_under_threads(plain):
