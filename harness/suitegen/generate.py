@@ -8,13 +8,14 @@ sorted inputs; gold expectations come from the graph. Same graph and seed, same 
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import HarnessError
 from ..graph import service
 from ..graph.fingerprint import fingerprint
-from .gold import GoldError, GoldRunner, expectation
+from .gold import WORKERS, GoldError, GoldRunner, expectation
 from .io import write_suite
 from .model import SuiteItem, suites_root
 from .scan import final_limit
@@ -29,7 +30,7 @@ GENERATOR_VERSION = "1"
 @dataclass(frozen=True)
 class Options:
     seed: int = 0
-    groups_per_template: int = 20
+    groups_per_template: int = 16
     paraphrases: int = 2
     synonym_variants: int = 2
     test_fraction: float = 0.4
@@ -66,37 +67,48 @@ def _sample(template: Template, candidates: list[dict], count: int, rng: random.
     return chosen
 
 
+def _sample_template(template: Template, snap, options: Options, driver) -> tuple[list, random.Random]:
+    """One template's groups (placeholders, cypher, gold), with the RNG to word them with."""
+    rng = random.Random(f"{options.seed}:{template.id}")
+    negatives = template.negatives(snap) if template.negatives else []
+    n_empty = max(1, round(options.empty_share * options.groups_per_template)) if negatives else 0
+    with GoldRunner(driver) as runner:
+        groups = _sample(template, template.candidates(snap), options.groups_per_template - n_empty, rng, runner)
+        groups += _sample(template, negatives, n_empty, rng, runner, want_empty=True)
+    return groups, rng
+
+
 def generate(driver, name: str = "demo", options: Options = Options(), progress=None) -> tuple[list[SuiteItem], dict]:
-    """All items (with gold and split) and the manifest (without counts, which writing adds)."""
+    """All items (with gold and split) and the manifest (without counts, which writing adds).
+
+    Templates are sampled in parallel (each with its own RNG and session), then worded in
+    template order, so the result does not depend on thread timing."""
     snap = read_snapshot(driver)
     synonyms = SynonymIndex(snap)
+    templates = all_templates()
+    with ThreadPoolExecutor(WORKERS, thread_name_prefix="template") as pool:
+        sampled = list(pool.map(lambda t: _sample_template(t, snap, options, driver), templates))
     items: list[SuiteItem] = []
     seen: set[str] = set()
     template_rows = []
-    with GoldRunner(driver) as runner:
-        for template in all_templates():
-            rng = random.Random(f"{options.seed}:{template.id}")
-            negatives = template.negatives(snap) if template.negatives else []
-            n_empty = max(1, round(options.empty_share * options.groups_per_template)) if negatives else 0
-            groups = _sample(template, template.candidates(snap), options.groups_per_template - n_empty, rng, runner)
-            groups += _sample(template, negatives, n_empty, rng, runner, want_empty=True)
-            kept = 0
-            for number, (placeholders, cypher, gold) in enumerate(groups, 1):
-                members = group_items(template, placeholders, cypher, f"{template.code}-{number:03d}", rng, synonyms,
-                                      paraphrases=options.paraphrases, synonym_variants=options.synonym_variants)
-                if normalize_question(members[0].question) in seen:
-                    continue  # the same base question from another template: keep the first
-                kept += 1
-                for member in members:
-                    key = normalize_question(member.question)
-                    if key not in seen:
-                        seen.add(key)
-                        member.gold = dict(gold)
-                        items.append(member)
-            template_rows.append({"id": template.id, "code": template.code, "family": template.family,
-                                  "wordings": len(template.wordings), "groups": kept})
-            if progress:
-                progress(f"{template.id}: {kept} groups")
+    for template, (groups, rng) in zip(templates, sampled):
+        kept = 0
+        for number, (placeholders, cypher, gold) in enumerate(groups, 1):
+            members = group_items(template, placeholders, cypher, f"{template.code}-{number:03d}", rng, synonyms,
+                                  paraphrases=options.paraphrases, synonym_variants=options.synonym_variants)
+            if normalize_question(members[0].question) in seen:
+                continue  # the same base question from another template: keep the first
+            kept += 1
+            for member in members:
+                key = normalize_question(member.question)
+                if key not in seen:
+                    seen.add(key)
+                    member.gold = dict(gold)
+                    items.append(member)
+        template_rows.append({"id": template.id, "code": template.code, "family": template.family,
+                              "wordings": len(template.wordings), "groups": kept})
+        if progress:
+            progress(f"{template.id}: {kept} groups")
     split_rng = random.Random(f"{options.seed}:split")
     holdout = choose_holdout(items, options.holdout_fraction, split_rng)
     assign_splits(items, split_rng, test_fraction=options.test_fraction, holdout=holdout)

@@ -22,7 +22,6 @@ _INTERNAL_ID = re.compile(r"(?<![\w.$])(?:id|elementId)\s*\(", re.I)
 _CLAUSE = re.compile(r"\b(WITH|RETURN)\b", re.I)
 _ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.I)
 _LIMIT = re.compile(r"\bLIMIT\b", re.I)
-_SLICED = re.compile(r"(?<![\w.$])(?:head|last)\s*\(\s*collect\s*\(", re.I)
 _DIRECTION = re.compile(r"\s+(ASC|ASCENDING|DESC|DESCENDING)\s*$", re.I)
 _ALIAS = re.compile(r"^(.*?)\s+AS\s+([A-Za-z_][\w]*)$", re.I | re.S)
 _TAIL = re.compile(r"\b(ORDER\s+BY|SKIP|OFFSET|LIMIT)\b", re.I)
@@ -39,7 +38,15 @@ def final_limit(cypher: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _split_top(text: str) -> list[str]:
+def with_limit(cypher: str, limit: int) -> str:
+    """The query with its final LIMIT replaced (lint probes whether LIMIT cut any rows)."""
+    match = _FINAL_LIMIT.search(blank_literals(cypher))
+    if not match:
+        return cypher
+    return cypher[:match.start()] + f"LIMIT {limit}"
+
+
+def split_top_level(text: str) -> list[str]:
     """Split on commas outside brackets."""
     parts, depth, current = [], 0, []
     for char in text:
@@ -85,8 +92,8 @@ def totally_ordered(cypher: str) -> bool:
         return False
     after = tail[order[0].end():]
     stop = _top_level_index(after, re.compile(r"\b(SKIP|OFFSET|LIMIT)\b", re.I))
-    keys = {_DIRECTION.sub("", k) for k in _split_top(after[:stop[0].start()] if stop else after)}
-    for column in _split_top(projection):
+    keys = {_DIRECTION.sub("", k) for k in split_top_level(after[:stop[0].start()] if stop else after)}
+    for column in split_top_level(projection):
         match = _ALIAS.match(column)
         expression, alias = (match.group(1).strip(), match.group(2)) if match else (column, column)
         if alias not in keys and expression not in keys:
@@ -94,9 +101,9 @@ def totally_ordered(cypher: str) -> bool:
     return True
 
 
-def _sliced_collects(text: str) -> bool:
-    if _SLICED.search(text):
-        return True
+def _sliced_collect(text: str) -> int | None:
+    """Where a collect() starts whose list is then sliced or indexed (directly, through its
+    alias, or with head()/last()), or None."""
     for match in re.finditer(r"(?<![\w.$])collect\s*\(", text, re.I):
         depth, index = 0, match.end() - 1
         while index < len(text):
@@ -104,9 +111,14 @@ def _sliced_collects(text: str) -> bool:
             if depth == 0:
                 break
             index += 1
-        if text[index + 1:].lstrip().startswith("["):
-            return True
-    return False
+        before, after = text[:match.start()], text[index + 1:]
+        if after.lstrip().startswith("[") or re.search(r"(?:head|last)\s*\(\s*$", before, re.I):
+            return match.start()
+        alias = re.match(r"\s*AS\s+([A-Za-z_]\w*)", after, re.I)
+        if alias and re.search(rf"(?<![\w.$]){alias.group(1)}\s*\[|(?:head|last)\s*\(\s*{alias.group(1)}\s*\)",
+                               after[alias.end():], re.I):
+            return match.start()
+    return None
 
 
 def problems(cypher: str) -> list[tuple[str, str]]:
@@ -125,10 +137,9 @@ def problems(cypher: str) -> list[tuple[str, str]]:
         if _LIMIT.search(segment) and not _ORDER_BY.search(segment):
             found.append(("nondeterministic", "an intermediate LIMIT without ORDER BY keeps arbitrary rows"))
             break
-    if _sliced_collects(text):
-        first_collect = re.search(r"collect\s*\(", text, re.I)
-        if not _ORDER_BY.search(text[:first_collect.start()] if first_collect else text):
-            found.append(("nondeterministic", "slices a collect() whose order is not fixed by an earlier ORDER BY"))
+    sliced = _sliced_collect(text)
+    if sliced is not None and not _ORDER_BY.search(text[:sliced]):
+        found.append(("nondeterministic", "slices a collect() whose order is not fixed by an earlier ORDER BY"))
     if final_limit(cypher) is None:
         found.append(("no_limit", "does not end in LIMIT <n>"))
     return found
