@@ -48,7 +48,8 @@ def distinct(rows: list[dict]) -> list[dict]:
 def unambiguous_names(snap: Snapshot, kind: str) -> set[str]:
     """Names no other entity of the kind claims as a synonym or substring, so that exact,
     synonym-aware and CONTAINS matching all pick the same entity."""
-    table = {"gene": snap.genes, "therapy": snap.therapies}[kind]
+    table = {"gene": snap.genes, "therapy": snap.therapies,
+             "variant": {name: props["synonyms"] for name, props in snap.variants.items()}}[kind]
     claimed: dict[str, int] = {}
     for name, synonyms in table.items():
         for word in {name.lower(), *(s.lower() for s in synonyms)}:
@@ -74,9 +75,10 @@ def evidence_in_clean_diseases(snap: Snapshot):
     """Evidence rows in unambiguous diseases, with the disease in its canonical spelling."""
     clean = clean_diseases(snap)
     therapies = unambiguous_names(snap, "therapy")
-    genes = unambiguous_names(snap, "gene")
+    genes, variants = unambiguous_names(snap, "gene"), unambiguous_names(snap, "variant")
     for e in snap.evidence:
-        if e.disease in clean and e.therapy in therapies and (e.gene is None or e.gene in genes):
+        if (e.disease in clean and e.therapy in therapies and (e.gene is None or e.gene in genes)
+                and (e.kind != "variant" or e.biomarker in variants)):
             yield e, clean[e.disease]
 
 

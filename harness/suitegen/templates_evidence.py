@@ -139,9 +139,10 @@ def _variant_therapy_wrong_disease(snap):
 
 
 def _pmid_candidates(snap):
-    therapies = unambiguous_names(snap, "therapy")
+    therapies, variants = unambiguous_names(snap, "therapy"), unambiguous_names(snap, "variant")
     return distinct([{"variant_name": e.biomarker, "therapy_name": e.therapy, "effect": e.effect} for e in snap.evidence
-                     if e.kind == "variant" and e.pmids and e.therapy in therapies and e.effect in ("resistance", "sensitivity")])
+                     if e.kind == "variant" and e.pmids and e.therapy in therapies and e.biomarker in variants
+                     and e.effect in ("resistance", "sensitivity")])
 
 
 def _therapy_evidence_diseases(snap):

@@ -84,7 +84,8 @@ def _targeting_therapies(snap):
 
 
 def _variants_with_gene(snap):
-    return distinct([{"variant_name": v} for v, props in snap.variants.items() if props["gene"]])
+    variants = unambiguous_names(snap, "variant")
+    return distinct([{"variant_name": v} for v, props in snap.variants.items() if props["gene"] and v in variants])
 
 
 def _genes_with_variants(snap):
@@ -104,7 +105,8 @@ def _target_pairs(snap):
 
 def _variant_prop_candidates(prop):
     def candidates(snap):
-        return distinct([{"variant_name": v} for v, props in snap.variants.items() if props.get(prop)])
+        variants = unambiguous_names(snap, "variant")
+        return distinct([{"variant_name": v} for v, props in snap.variants.items() if props.get(prop) and v in variants])
     return candidates
 
 
