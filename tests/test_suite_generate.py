@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -22,7 +24,8 @@ from harness.suitegen.model import FAMILIES, open_suite
 from harness.suitegen.scan import final_limit, split_top_level, totally_ordered
 from harness.suitegen.snapshot import read_snapshot
 from harness.suitegen.split import entity_values
-from harness.suitegen.templates import all_templates
+from harness.suitegen.templates import Template, all_templates
+from harness.suitegen.wording import SynonymIndex, group_items, heldout_wordings, normalize_question
 
 COMMITTED = Path(__file__).resolve().parents[1] / "suites" / "demo"
 TINY_GRAPH = Path(__file__).parent / "fixtures" / "tiny_graph"
@@ -169,3 +172,72 @@ def test_generation_works_on_another_graph(scratch_driver):
     assert all(i.gold["row_count"] > 0 for i in items if i.source == "base" and not i.gold["empty"])
     report = lint_items(items, scratch_driver, suite="tiny", suite_fingerprint=manifest["graph_fingerprint"])
     assert not report.hard, report.hard[:3]
+
+
+def test_heldout_wordings_are_used_in_test_questions_only(demo_suite, items):
+    """Held-out wordings (the last two of each template) never appear in train, and every test
+    paraphrase and synonym variant uses one, so test measures more than template lookup."""
+    manifest = demo_suite.manifest
+    assert manifest["options"]["heldout_wordings"] == 2
+    templates = {t.id: t for t in all_templates()}
+    heldout = {row["id"]: set(row["heldout_wordings"]) for row in manifest["templates"]}
+    assert heldout == {t.id: set(heldout_wordings(t, 2)) for t in templates.values()}
+    assert all(len(h) == 2 and 0 not in h for h in heldout.values())
+    for item in items:
+        template, wording = templates[item.template_id], item.extra["wording_id"]
+        values = {**item.placeholders, **item.extra.get("synonyms", {})}
+        assert item.question == template.question(wording, values), item.id  # the recorded wording is the real one
+        if item.split == "train":
+            assert wording not in heldout[item.template_id], item.id
+        elif item.source == "base":
+            assert wording == 0
+        else:
+            assert wording in heldout[item.template_id], item.id
+    for template_id, wordings in heldout.items():  # every held-out wording is actually asked
+        assert {i.extra["wording_id"] for i in items if i.template_id == template_id and i.split == "test"} >= wordings
+    train_text = {normalize_question(templates[i.template_id].wordings[i.extra["wording_id"]]) for i in items
+                  if i.split == "train"}
+    assert not train_text & {normalize_question(templates[t].wordings[w]) for t, ws in heldout.items() for w in ws}
+
+
+def test_heldout_wordings_option_is_recorded_and_zero_turns_it_off(use_neo4j, tmp_path):
+    out = tmp_path / "shared"
+    result = CliRunner().invoke(cli, ["suite", "generate", "--out", str(out), "--groups", "3", "--heldout-wordings", "0"])
+    assert result.exit_code == 0, result.output
+    suite = open_suite(str(out))
+    assert suite.manifest["options"]["heldout_wordings"] == 0
+    assert all(row["heldout_wordings"] == [] for row in suite.manifest["templates"])
+    assert any(i.split == "test" and i.source == "paraphrase" and i.extra["wording_id"] == 1 for i in suite.items())
+
+
+def test_heldout_wordings_never_take_the_base_or_every_training_paraphrase():
+    template = Template("t", "T.1", "F1", (("gene_symbol", "gene"),), ("a {gene_symbol}", "b {gene_symbol}",
+                        "c {gene_symbol}", "d {gene_symbol}"), lambda p: "RETURN 1 AS x LIMIT 1", lambda s: [])
+    assert heldout_wordings(template, 0) == ()
+    assert heldout_wordings(template, 1) == (3,)
+    assert heldout_wordings(template, 2) == (2, 3)
+    assert heldout_wordings(template, 9) == (2, 3)  # base (0) and one training paraphrase (1) are kept
+    snap = SimpleNamespace(genes={"EGFR": ["ERBB1"]}, therapies={}, diseases={}, variants={})
+    synonyms = SynonymIndex(snap)
+    for split, allowed in (("train", {0, 1}), ("test", {0, 2, 3})):
+        for seed in range(20):
+            members = group_items(template, {"gene_symbol": "EGFR"}, "RETURN 1 AS x LIMIT 1", "T.1-001",
+                                  random.Random(seed), synonyms, split=split, heldout=(2, 3))
+            assert {m.extra["wording_id"] for m in members} <= allowed, (split, seed)
+            assert all(m.extra["wording_id"] in (2, 3) for m in members if split == "test" and m.source != "base")
+
+
+def test_demo_graph_list_cells_hold_whole_names():
+    """A ';' inside a name (e.g. the translocation 't(15;17)') would be split by the CSV list
+    separator into fragments such as 't(15' and '17)', which then look like synonyms."""
+    data = read_graph_folder()
+    for kind in ("genes", "variants", "therapies", "diseases"):
+        for row in getattr(data, kind):
+            for word in row.get("synonyms", []) + row.get("tags", []):
+                depth = 0
+                for char in word:
+                    depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(char, 0)
+                    assert depth >= 0, (kind, word)
+                assert depth == 0, (kind, word)
+    fusion = next(row for row in data.variants if row["name"] == "PML::RARA")
+    assert fusion["synonyms"] == ["PML-RARA", "PML/RARA"]

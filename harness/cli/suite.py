@@ -28,11 +28,14 @@ def group():
               default=generate_mod.Options.test_fraction, show_default=True, help="Share of groups in the test split.")
 @click.option("--holdout-fraction", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
               help="Share of entities held out: questions naming them are test-only.")
+@click.option("--heldout-wordings", type=click.IntRange(0), default=generate_mod.Options.heldout_wordings,
+              show_default=True, metavar="N",
+              help="Per template, the last N paraphrase wordings are used in test questions only (0: none).")
 @neo4j_option
-def generate(name, seed, out, groups_per_template, test_fraction, holdout_fraction, neo4j_backend):
+def generate(name, seed, out, groups_per_template, test_fraction, holdout_fraction, heldout_wordings, neo4j_backend):
     """Generate a suite (all six families) from the graph loaded in the current Neo4j."""
     options = generate_mod.Options(seed=seed, groups_per_template=groups_per_template, test_fraction=test_fraction,
-                                   holdout_fraction=holdout_fraction)
+                                   holdout_fraction=holdout_fraction, heldout_wordings=heldout_wordings)
     suite = generate_mod.generate_suite(name, out, options, neo4j_backend, progress=lambda m: click.echo(m, err=True))
     splits = suite.manifest["counts"]["splits"]
     click.echo(f"wrote {suite.manifest['n_items']} items ({splits.get('test', 0)} test, {splits.get('train', 0)} train) "

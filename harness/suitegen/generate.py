@@ -1,4 +1,8 @@
-"""Generating a suite from the loaded graph: sample entities, run golds, word, split.
+"""Generating a suite from the loaded graph: sample entities, run golds, split, word.
+
+Splits are assigned to groups before their paraphrases and synonym variants are worded,
+because a group's split decides which wordings it may use: held-out wordings (the last
+`heldout_wordings` of each template) appear only in test questions (see `wording`).
 
 Determinism: every random choice comes from `random.Random` seeded with the seed and the
 template id (so adding a template does not reshuffle the others), always applied to
@@ -22,9 +26,9 @@ from .scan import final_limit
 from .snapshot import read_snapshot
 from .split import assign_splits, choose_holdout
 from .templates import Template, all_templates
-from .wording import SynonymIndex, group_items, normalize_question
+from .wording import SynonymIndex, base_item, group_items, heldout_wordings, normalize_question
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class Options:
     synonym_variants: int = 2
     test_fraction: float = 0.4
     holdout_fraction: float = 0.0
+    heldout_wordings: int = 2  # per template, the last N wordings are used in test questions only
     empty_share: float = 0.05  # of a template's groups, for templates that propose negatives
 
 
@@ -88,30 +93,45 @@ def generate(driver, name: str = "demo", options: Options = Options(), progress=
     templates = all_templates()
     with ThreadPoolExecutor(WORKERS, thread_name_prefix="template") as pool:
         sampled = list(pool.map(lambda t: _sample_template(t, snap, options, driver), templates))
-    items: list[SuiteItem] = []
+    # Base questions first (a base question another template already asked is dropped), so
+    # that splits can be assigned per group before the group is worded.
+    bases: list[tuple[Template, random.Random, SuiteItem, dict]] = []
     seen: set[str] = set()
-    template_rows = []
     for template, (groups, rng) in zip(templates, sampled):
-        kept = 0
         for number, (placeholders, cypher, gold) in enumerate(groups, 1):
-            members = group_items(template, placeholders, cypher, f"{template.code}-{number:03d}", rng, synonyms,
-                                  paraphrases=options.paraphrases, synonym_variants=options.synonym_variants)
-            if normalize_question(members[0].question) in seen:
-                continue  # the same base question from another template: keep the first
-            kept += 1
-            for member in members:
-                key = normalize_question(member.question)
-                if key not in seen:
-                    seen.add(key)
-                    member.gold = dict(gold)
-                    items.append(member)
-        template_rows.append({"id": template.id, "code": template.code, "family": template.family,
-                              "wordings": len(template.wordings), "groups": kept})
-        if progress:
-            progress(f"{template.id}: {kept} groups")
+            base = base_item(template, placeholders, cypher, f"{template.code}-{number:03d}")
+            key = normalize_question(base.question)
+            if key not in seen:
+                seen.add(key)
+                bases.append((template, rng, base, gold))
     split_rng = random.Random(f"{options.seed}:split")
-    holdout = choose_holdout(items, options.holdout_fraction, split_rng)
-    assign_splits(items, split_rng, test_fraction=options.test_fraction, holdout=holdout)
+    base_items = [base for _, _, base, _ in bases]
+    holdout = choose_holdout(base_items, options.holdout_fraction, split_rng)
+    assign_splits(base_items, split_rng, test_fraction=options.test_fraction, holdout=holdout)
+
+    items: list[SuiteItem] = []
+    seen = set()
+    kept: dict[str, int] = {t.id: 0 for t in templates}
+    for template, rng, base, gold in bases:
+        members = group_items(template, base.placeholders, base.cypher, base.id, rng, synonyms,
+                              paraphrases=options.paraphrases, synonym_variants=options.synonym_variants,
+                              split=base.split, heldout=heldout_wordings(template, options.heldout_wordings))
+        if normalize_question(members[0].question) in seen:
+            continue  # the base question is another template's paraphrase: keep the first
+        kept[template.id] += 1
+        for member in members:
+            key = normalize_question(member.question)
+            if key not in seen:
+                seen.add(key)
+                member.gold = dict(gold)
+                member.split = base.split
+                items.append(member)
+    template_rows = [{"id": t.id, "code": t.code, "family": t.family, "wordings": len(t.wordings),
+                      "heldout_wordings": list(heldout_wordings(t, options.heldout_wordings)), "groups": kept[t.id]}
+                     for t in templates]
+    if progress:
+        for row in template_rows:
+            progress(f"{row['id']}: {row['groups']} groups")
     manifest = {
         "name": name, "generator": "harness.suitegen", "generator_version": GENERATOR_VERSION,
         "seed": options.seed, "graph_fingerprint": fingerprint(driver),

@@ -6,6 +6,12 @@ the graph snapshot, so that sampled golds are mostly non-empty. Templates whose 
 can legitimately be empty also propose `negatives`, used for a small labelled share of
 deliberately empty golds. The templates themselves live in `templates_lookup` (F1-F3)
 and `templates_evidence` (F2 evidence, F4-F6).
+
+Order of wordings matters: the last ones are the held-out wordings, used only in test
+questions (`Options.heldout_wordings`, default 2). The last wording of every template
+was written for that purpose, in a sentence form its training wordings do not use
+("For X, ...", "Tell me ...", "X is directed against which ...?"); add new training
+wordings before the last two, not at the end.
 """
 
 from __future__ import annotations

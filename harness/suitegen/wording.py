@@ -4,6 +4,15 @@ Every variant keeps the base item's gold Cypher, which names entities canonicall
 the question changes. A synonym is used only when it names exactly one entity of its
 kind, differs from the canonical name, and does not occur anywhere in the gold Cypher, so
 a model can only get it right by mapping the synonym to the canonical name.
+
+Held-out wordings: the last `heldout` wordings of each template (never the base wording,
+always leaving at least one paraphrase for training) are reserved for the test split.
+Training groups are worded only with the other wordings; in a test group every
+paraphrase (as far as there are held-out wordings) and every synonym variant uses a
+held-out wording, while the base question keeps the shared base wording. So most test
+questions are phrased in ways no training question is, and a model has to understand
+the question rather than recognise its template. Each item records its wording's index
+in the template's list as `wording_id`.
 """
 
 from __future__ import annotations
@@ -56,19 +65,41 @@ def normalize_question(question: str) -> str:
     return " ".join(question.casefold().split()).rstrip(" ?.!")
 
 
+def heldout_wordings(template: Template, count: int) -> tuple[int, ...]:
+    """Indices of the wordings reserved for the test split: the last `count`, but never the base
+    wording (0) and never so many that training keeps no paraphrase wording."""
+    count = max(0, min(count, len(template.wordings) - 2))
+    return tuple(range(len(template.wordings) - count, len(template.wordings)))
+
+
+def base_item(template: Template, placeholders: dict, cypher: str, base_id: str) -> SuiteItem:
+    """The group's base question (wording 0, canonical names)."""
+    return SuiteItem(id=base_id, family_id=template.family, template_id=template.id,
+                     question=template.question(0, placeholders), cypher=cypher, placeholders=dict(placeholders),
+                     source="base", paraphrase_of=None, group_id=base_id, extra={"wording_id": 0})
+
+
 def group_items(template: Template, placeholders: dict, cypher: str, base_id: str, rng: random.Random,
-                synonyms: SynonymIndex, *, paraphrases: int = 2, synonym_variants: int = 2) -> list[SuiteItem]:
-    """The base question, `paraphrases` rewordings and up to `synonym_variants` synonym variants."""
+                synonyms: SynonymIndex, *, paraphrases: int = 2, synonym_variants: int = 2,
+                split: str = "train", heldout: tuple[int, ...] = ()) -> list[SuiteItem]:
+    """The base question, `paraphrases` rewordings and up to `synonym_variants` synonym variants,
+    worded for `split`: held-out wordings only in test (see the module docstring)."""
 
     def item(suffix: str, source: str, wording: int, values: dict, extra: dict | None = None) -> SuiteItem:
         return SuiteItem(id=base_id + suffix, family_id=template.family, template_id=template.id,
                          question=template.question(wording, values), cypher=cypher, placeholders=dict(placeholders),
                          source=source, paraphrase_of=base_id if suffix else None, group_id=base_id,
-                         extra=extra or {})
+                         extra={**(extra or {}), "wording_id": wording})
 
-    others = list(range(1, len(template.wordings)))
-    chosen = sorted(rng.sample(others, min(paraphrases, len(others))))
-    items = [item("", "base", 0, placeholders)]
+    shared = [w for w in range(1, len(template.wordings)) if w not in heldout]
+    if split == "test" and heldout:
+        chosen = sorted(rng.sample(heldout, min(paraphrases, len(heldout))))
+        chosen += sorted(rng.sample(shared, min(paraphrases - len(chosen), len(shared))))
+        synonym_wordings = list(heldout)
+    else:
+        chosen = sorted(rng.sample(shared, min(paraphrases, len(shared))))
+        synonym_wordings = [0, *shared]
+    items = [base_item(template, placeholders, cypher, base_id)]
     items += [item(f"-P{n}", "paraphrase", wording, placeholders) for n, wording in enumerate(chosen, 1)]
 
     options = []
@@ -79,6 +110,6 @@ def group_items(template: Template, placeholders: dict, cypher: str, base_id: st
                 options.append((slot, usable))
     for n, (slot, usable) in enumerate(rng.sample(options, min(synonym_variants, len(options))), 1):
         synonym = rng.choice(usable)
-        wording = rng.randrange(len(template.wordings))
+        wording = rng.choice(synonym_wordings)
         items.append(item(f"-S{n}", "synonym", wording, {**placeholders, slot: synonym}, {"synonyms": {slot: synonym}}))
     return items
