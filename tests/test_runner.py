@@ -206,3 +206,27 @@ def test_locked_database_is_one_error_line(tmp_path):
             Store(db).create_run(model="gold", suite="x")
     finally:
         blocker.rollback()
+
+
+def test_ctrl_c_stops_cleanly_and_marks_the_run_interrupted(tiny_graph, tmp_path):
+    suite = big_suite(tmp_path, copies=150)
+    db = tmp_path / "r.db"
+    env = {**os.environ, "HARNESS_DB": str(db)}
+    process = subprocess.Popen([sys.executable, "-m", "harness.cli.main", "run", "--model", "gold", "--suite", str(suite),
+                                "--concurrency", "1", "--quiet"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    judged = 0
+    while time.monotonic() < deadline and judged < 50:
+        time.sleep(0.2)
+        if db.exists():
+            try:
+                judged = sqlite3.connect(db).execute("select count(*) from results").fetchone()[0]
+            except sqlite3.OperationalError:
+                pass
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "Interrupted: run " in stderr and "--resume" in stderr
+    run = Store(db).runs()[0]
+    assert run["status"] == "interrupted"
+    assert 0 < sum(Store(db).outcome_counts(run["id"]).values()) < 1200

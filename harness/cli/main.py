@@ -25,8 +25,8 @@ class HarnessGroup(click.Group):
             if exc.detail:
                 click.echo(exc.detail, err=True)
             sys.exit(1)
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
+        except KeyboardInterrupt as exc:
+            click.echo(f"Interrupted: {exc}" if str(exc) else "Interrupted.", err=True)
             sys.exit(130)
 
 

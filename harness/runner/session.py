@@ -20,6 +20,10 @@ from .pipeline import run_items
 from .progress import Progress
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: the run is marked interrupted and can be resumed."""
+
+
 @dataclass
 class RunRequest:
     model: str
@@ -163,7 +167,8 @@ def _run_with(request, store, driver, instance, adapter, spec, suite, graph_befo
         status = "finished"
     except KeyboardInterrupt:
         store.update_run(run_id, status="interrupted")
-        raise
+        raise RunInterrupted(f"run {run_id} interrupted after {progress.done} items this time; "
+                             f"continue it with `harness run --model {spec.name} --resume`") from None
     except BaseException as exc:
         store.update_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
         raise
