@@ -230,3 +230,15 @@ def test_ctrl_c_stops_cleanly_and_marks_the_run_interrupted(tiny_graph, tmp_path
     run = Store(db).runs()[0]
     assert run["status"] == "interrupted"
     assert 0 < sum(Store(db).outcome_counts(run["id"]).values()) < 1200
+
+
+def test_gold_on_the_committed_demo_suite_is_100_percent_with_no_infra_errors(use_neo4j, tmp_path):
+    db = tmp_path / "r.db"
+    result = run_cli("--model", "gold", "--suite", "suites/demo", "--db", str(db))
+    assert result.exit_code == 0, result.output
+    store = Store(db)
+    run = store.get_run(result.stdout.strip())
+    assert store.outcome_counts(run["id"]) == {"correct": run["n_planned"]} and run["n_planned"] >= 600
+    rows = list(store.results(run["id"]))
+    assert all(r["syntax_ok"] == r["exec_ok"] == r["match"] == 1 for r in rows)
+    assert {r["family_id"] for r in rows} == {"F1", "F2", "F3", "F4", "F5", "F6"}
