@@ -225,11 +225,11 @@ def test_ctrl_c_stops_cleanly_and_marks_the_run_interrupted(tiny_graph, tmp_path
                 pass
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130, stderr
-    assert "Traceback" not in stderr and "Interrupted: run " in stderr and "--resume" in stderr
+    assert process.returncode == 130, (process.returncode, judged, stderr)
+    assert "Traceback" not in stderr and "Interrupted: run " in stderr and "--resume" in stderr, stderr
     run = Store(db).runs()[0]
-    assert run["status"] == "interrupted"
-    assert 0 < sum(Store(db).outcome_counts(run["id"]).values()) < 1200
+    assert run["status"] == "interrupted", (run, stderr)
+    assert 0 < sum(Store(db).outcome_counts(run["id"]).values()) < 1200, stderr
 
 
 def test_gold_on_the_committed_demo_suite_is_100_percent_with_no_infra_errors(use_neo4j, tmp_path):

@@ -6,6 +6,7 @@ click's usage errors exit 2. Nothing here does work the library could do.
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -14,8 +15,28 @@ from .. import __version__
 from ..errors import HarnessError
 
 
+# command name -> "module:attribute" in harness/cli/; imported only when the command runs,
+# so `harness run` does not pay for plotting, suite generation or report imports.
+COMMANDS = {
+    "db": "db:group", "graph": "graph:group", "suite": "suite:group", "models": "models:group",
+    "run": "run:run_command", "rescore": "run:rescore_command",
+    "report": "report:report", "compare": "report:compare", "show": "report:show", "triage": "report:triage",
+    "baseline": "report:baseline", "gate": "report:gate",
+}
+
+
 class HarnessGroup(click.Group):
-    """Turns expected failures and Ctrl-C into short messages instead of tracebacks."""
+    """Loads subcommands lazily and turns expected failures and Ctrl-C into short messages."""
+
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        return getattr(importlib.import_module(f"harness.cli.{module}"), attribute)
 
     def invoke(self, ctx):
         try:
@@ -34,25 +55,6 @@ class HarnessGroup(click.Group):
 @click.version_option(__version__, prog_name="harness")
 def cli():
     """Evaluate text-to-Cypher models on an oncology knowledge graph."""
-
-
-COMMAND_MODULES = ("db", "graph", "suite", "run", "report", "models")
-
-
-def register() -> None:
-    """Each module in harness/cli/ defines one command group (or commands) in `COMMANDS`."""
-    import importlib
-    import importlib.util
-
-    for name in COMMAND_MODULES:
-        if importlib.util.find_spec(f"harness.cli.{name}") is None:
-            continue
-        module = importlib.import_module(f"harness.cli.{name}")
-        for command in getattr(module, "COMMANDS", [module.group] if hasattr(module, "group") else []):
-            cli.add_command(command)
-
-
-register()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,10 @@ known. A bounded window of items in flight keeps memory flat whatever the suite 
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict
 from typing import Callable, Iterator
@@ -71,9 +74,11 @@ def run_items(*, store: Store, run_id: str, fingerprint: str, adapter: Adapter, 
     generating: dict = {}
     judging: dict = {}
     recorded = 0
+    attempts = store.attempts(run_id)
     source = iter(items)
     exhausted = False
-    with ThreadPoolExecutor(gen_workers, thread_name_prefix="generate") as gen_pool, \
+    stop = threading.Event()
+    with _deferred_sigint(stop), ThreadPoolExecutor(gen_workers, thread_name_prefix="generate") as gen_pool, \
             ThreadPoolExecutor(judge_workers, thread_name_prefix="judge") as judge_pool:
         try:
             while True:
@@ -85,7 +90,9 @@ def run_items(*, store: Store, run_id: str, fingerprint: str, adapter: Adapter, 
                     generating[gen_pool.submit(_generate, adapter, item)] = item
                 if not generating and not judging:
                     return recorded
-                done, _ = wait([*generating, *judging], return_when=FIRST_COMPLETED)
+                done, _ = wait([*generating, *judging], timeout=0.25, return_when=FIRST_COMPLETED)
+                if stop.is_set():
+                    raise KeyboardInterrupt
                 for future in done:
                     if future in generating:
                         item = generating.pop(future)
@@ -95,9 +102,9 @@ def run_items(*, store: Store, run_id: str, fingerprint: str, adapter: Adapter, 
                     else:
                         item, generation = judging.pop(future)
                         verdict, fresh_gold = future.result()
-                        if fresh_gold is not None:
-                            store.gold_put(fingerprint, item.cypher, fresh_gold["rows"], fresh_gold["db_ms"])
-                        _record(store, run_id, item, generation, verdict)
+                        gold = None if fresh_gold is None else {"fingerprint": fingerprint, "cypher": item.cypher, **fresh_gold}
+                        attempts[item.id] = attempts.get(item.id, 0) + 1
+                        _record(store, run_id, item, generation, verdict, gold, attempts[item.id])
                         recorded += 1
                         on_item(verdict["outcome"], bool(verdict["scored"]))
         except BaseException:
@@ -108,13 +115,28 @@ def run_items(*, store: Store, run_id: str, fingerprint: str, adapter: Adapter, 
             raise
 
 
-def _record(store: Store, run_id: str, item: SuiteItem, generation: Generation, verdict: dict) -> None:
+@contextmanager
+def _deferred_sigint(stop: threading.Event):
+    """Ctrl-C sets a flag the loop checks between items: a KeyboardInterrupt raised at an arbitrary
+    point inside concurrent.futures could leave a future's lock held and hang the shutdown."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _record(store: Store, run_id: str, item: SuiteItem, generation: Generation, verdict: dict, gold: dict | None,
+            attempts: int) -> None:
     gen_record = {k: v for k, v in asdict(generation).items()}
     detail = dict(verdict.pop("detail", None) or {})
     detail.update(question=item.question, gold_cypher=item.cypher, retries=generation.retries)
     result = {
         **verdict, "family_id": item.family_id, "template_id": item.template_id, "detail": detail,
         "gen_ms": generation.gen_ms, "prompt_tokens": generation.prompt_tokens,
-        "output_tokens": generation.output_tokens, "attempts": store.attempts(run_id, item.id) + 1,
+        "output_tokens": generation.output_tokens, "attempts": attempts,
     }
-    store.record_item(run_id, item.id, gen_record, result)
+    store.record_item(run_id, item.id, gen_record, result, gold)

@@ -88,17 +88,14 @@ def _select_items(suite, split: str, limit: int | None, skip: set[str]):
     return (item for item in items if item.id not in skip)
 
 
-def _count(iterator) -> int:
-    return sum(1 for _ in iterator)
-
-
 def run(request: RunRequest, *, adapter_override: Adapter | None = None, extra_run_fields: dict | None = None) -> RunSummary:
     """Evaluate one model over a suite split; every failure before the first item leaves no run row."""
     spec = load_spec(request.model) if adapter_override is None else adapter_override.spec
     suite = open_suite(request.suite)
     if request.split not in ("train", "test"):
         raise InputError(f"split must be train or test, not {request.split!r}")
-    planned = _count(islice(suite.items(request.split), request.limit) if request.limit is not None else suite.items(request.split))
+    planned_ids = {item.id for item in _select_items(suite, request.split, request.limit, set())}
+    planned = len(planned_ids)
     if planned == 0:
         raise InputError(f"suite {suite.name!r} has no {request.split} items")
     store = Store(request.db_path)
@@ -119,14 +116,14 @@ def run(request: RunRequest, *, adapter_override: Adapter | None = None, extra_r
             if hasattr(adapter, "check_ids"):
                 adapter.check_ids({item.id for item in suite.items(None)})
         try:
-            return _run_with(request, store, driver, instance, adapter, spec, suite, graph_before, planned, extra_run_fields or {})
+            return _run_with(request, store, driver, instance, adapter, spec, suite, graph_before, planned_ids, extra_run_fields or {})
         finally:
             adapter.close()
     finally:
         driver.close()
 
 
-def _run_with(request, store, driver, instance, adapter, spec, suite, graph_before, planned, extra_fields) -> RunSummary:
+def _run_with(request, store, driver, instance, adapter, spec, suite, graph_before, planned_ids, extra_fields) -> RunSummary:
     limits = {"timeout_s": request.timeout_s, "row_cap": request.row_cap}
     spec_record = _spec_record(spec)
     suite_hash = suite.content_hash()
@@ -153,10 +150,10 @@ def _run_with(request, store, driver, instance, adapter, spec, suite, graph_befo
             model=spec.name, suite=suite.name, suite_path=str(suite.folder.resolve()), suite_hash=suite_hash, split=request.split,
             graph_fingerprint=graph_before, neo4j_version=server_version(driver), harness_version=HARNESS_VERSION,
             git_commit=git_commit(), host=host(), options_key=key, options=options, model_spec=spec_record,
-            adapter_info=adapter.describe(), n_planned=planned,
+            adapter_info=adapter.describe(), n_planned=len(planned_ids),
         )
     done = store.scored_item_ids(run_id)
-    todo = _count(_select_items(suite, request.split, request.limit, done))
+    todo = len(planned_ids - done)
     gen_workers = max(1, min(request.concurrency or adapter.max_concurrency, adapter.max_concurrency, 32))
     progress = Progress(todo, f"{spec.name} {run_id}", enabled=request.progress)
     status = "interrupted"

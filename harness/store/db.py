@@ -57,7 +57,7 @@ class Store:
             self.db.conn.execute("PRAGMA synchronous = NORMAL")
             self._check_not_newer()
             migrations.apply(self.db)
-            self._columns = {table: set(self.db[table].columns_dict) for table in ("generations", "results")}
+            self._columns = {table: set(self.db[table].columns_dict) for table in ("generations", "results", "gold_cache")}
         except sqlite3.DatabaseError as exc:
             raise _store_error(self.path, exc) from None
 
@@ -104,15 +104,19 @@ class Store:
         return {row["item_id"] for row in self.db.query(
             "select item_id from results where run_id = ? and scored = 1", [run_id])}
 
-    def attempts(self, run_id: str, item_id: str) -> int:
-        rows = list(self.db.query("select attempts from results where run_id = ? and item_id = ?", [run_id, item_id]))
-        return rows[0]["attempts"] if rows else 0
+    def attempts(self, run_id: str) -> dict[str, int]:
+        """How often each item of the run has been judged so far (read once, at the start of a run)."""
+        return {row["item_id"]: row["attempts"] or 0 for row in self.db.query(
+            "select item_id, attempts from results where run_id = ?", [run_id])}
 
-    def record_item(self, run_id: str, item_id: str, generation: dict | None, result: dict) -> None:
-        """Generation and verdict of one item, committed together or not at all."""
+    def record_item(self, run_id: str, item_id: str, generation: dict | None, result: dict,
+                    gold: dict | None = None) -> None:
+        """Generation and verdict of one item (and a freshly computed gold), committed together or not at all."""
         stamp = now()
 
         def work():
+            if gold is not None:
+                self._replace("gold_cache", _gold_record(**gold))
             if generation is not None:
                 self._replace("generations", {"run_id": run_id, "item_id": item_id, "created_at": stamp, **generation})
             self._replace("results", {"run_id": run_id, "item_id": item_id, "created_at": stamp, **result})
@@ -153,10 +157,7 @@ class Store:
         return {"rows": json.loads(row["rows"]), "row_count": row["row_count"], "db_ms": row["db_ms"]}
 
     def gold_put(self, fingerprint: str, cypher: str, rows: list[dict], db_ms: float) -> None:
-        record = {"graph_fingerprint": fingerprint, "cypher_hash": cypher_hash(cypher), "cypher": cypher,
-                  "rows": json.dumps(rows, ensure_ascii=False), "row_count": len(rows), "db_ms": db_ms,
-                  "created_at": now()}
-        self._write(lambda: self.db["gold_cache"].upsert(record, pk=("graph_fingerprint", "cypher_hash")))
+        self._write(lambda: self._replace("gold_cache", _gold_record(fingerprint, cypher, rows, db_ms)))
 
     # ------------------------------------------------------------------
     def _write(self, work) -> None:
@@ -165,6 +166,11 @@ class Store:
                 work()
         except sqlite3.DatabaseError as exc:
             raise _store_error(self.path, exc) from None
+
+
+def _gold_record(fingerprint: str, cypher: str, rows: list[dict], db_ms: float) -> dict:
+    return {"graph_fingerprint": fingerprint, "cypher_hash": cypher_hash(cypher), "cypher": cypher,
+            "rows": json.dumps(rows, ensure_ascii=False), "row_count": len(rows), "db_ms": db_ms, "created_at": now()}
 
 
 def _jsonify(record: dict) -> dict:
