@@ -45,6 +45,23 @@ def big_suite(tmp_path: Path, copies: int) -> Path:
     return folder
 
 
+def start_run_and_wait(suite: Path, db: Path, judged_at_least: int) -> tuple[subprocess.Popen, int]:
+    """`harness run --model gold` in a child process, returned once it has judged some items."""
+    env = {**os.environ, "HARNESS_DB": str(db)}
+    process = subprocess.Popen([sys.executable, "-m", "harness.cli.main", "run", "--model", "gold", "--suite", str(suite),
+                                "--concurrency", "1", "--quiet"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    judged = 0
+    while time.monotonic() < deadline and judged < judged_at_least:
+        time.sleep(0.2)
+        if db.exists():
+            try:
+                judged = sqlite3.connect(db).execute("select count(*) from results").fetchone()[0]
+            except sqlite3.OperationalError:
+                pass
+    return process, judged
+
+
 def run_cli(*args):
     return CliRunner().invoke(cli, ["run", "--quiet", *args])
 
@@ -114,19 +131,7 @@ def test_infra_errors_are_not_scored_and_are_retried_on_resume(tiny_graph, tmp_p
 def test_sigkill_mid_run_then_resume_judges_every_item_exactly_once(tiny_graph, tmp_path):
     suite = big_suite(tmp_path, copies=150)  # 1200 items
     db = tmp_path / "r.db"
-    env = {**os.environ, "HARNESS_DB": str(db)}
-    command = [sys.executable, "-m", "harness.cli.main", "run", "--model", "gold", "--suite", str(suite),
-               "--concurrency", "1", "--quiet"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    judged = 0
-    while time.monotonic() < deadline and judged < 100:
-        time.sleep(0.2)
-        if db.exists():
-            try:
-                judged = sqlite3.connect(db).execute("select count(*) from results").fetchone()[0]
-            except sqlite3.OperationalError:
-                pass
+    process, _ = start_run_and_wait(suite, db, judged_at_least=100)
     process.send_signal(signal.SIGKILL)
     process.wait()
     store = Store(db)
@@ -211,18 +216,7 @@ def test_locked_database_is_one_error_line(tmp_path):
 def test_ctrl_c_stops_cleanly_and_marks_the_run_interrupted(tiny_graph, tmp_path):
     suite = big_suite(tmp_path, copies=150)
     db = tmp_path / "r.db"
-    env = {**os.environ, "HARNESS_DB": str(db)}
-    process = subprocess.Popen([sys.executable, "-m", "harness.cli.main", "run", "--model", "gold", "--suite", str(suite),
-                                "--concurrency", "1", "--quiet"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    judged = 0
-    while time.monotonic() < deadline and judged < 50:
-        time.sleep(0.2)
-        if db.exists():
-            try:
-                judged = sqlite3.connect(db).execute("select count(*) from results").fetchone()[0]
-            except sqlite3.OperationalError:
-                pass
+    process, judged = start_run_and_wait(suite, db, judged_at_least=50)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, (process.returncode, judged, stderr)
