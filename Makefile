@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 ACTIONLINT_VERSION ?= v1.7.7
 
-.PHONY: install run test clean tools
+.PHONY: install run test test-fast lint clean tools
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,8 +32,16 @@ tools: .cache/bin/actionlint
 .cache/bin/actionlint:
 	GOBIN=$(CURDIR)/.cache/bin go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
-test: install tools
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install tools lint
 	$(BIN)/python -m pytest -q
+
+# The tests that need no server, model or browser: seconds, for the edit-test loop.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not neo4j and not llama and not docker and not browser and not train and not slow"
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,2 +1,3 @@
 """OncoGraph text-to-Cypher evaluation harness."""
+
 __version__ = "0.1.0"

@@ -31,15 +31,18 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.tiny_gguf import QWEN3_4B, TINY, write_tiny_gguf  # noqa: E402
+from tests.tiny_gguf import QWEN3_4B, TINY, write_tiny_gguf
 
 GOALS = {"decode_tps": 390.0, "s_per_query": 0.6}  # issue 5, on one H100
 
 
 def device_name() -> str:
     if shutil.which("nvidia-smi"):
-        out = subprocess.run(["nvidia-smi", "--query-gpu=name,memory.total,driver_version", "--format=csv,noheader"],
-                             capture_output=True, text=True)
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name,memory.total,driver_version", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+        )
         if out.returncode == 0 and out.stdout.strip():
             return "GPU: " + out.stdout.strip().splitlines()[0]
     return f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} threads"
@@ -66,8 +69,12 @@ def single_stream(llm, prompt: list[int], tokens: int, queries: int) -> dict:
         totals.append(time.perf_counter() - started)
     ttft, totals = ttft[1:], totals[1:]
     decode = [(tokens - 1) / (t - f) for t, f in zip(totals, ttft)]
-    return {"prefill_tps": len(prompt) / float(np.median(ttft)), "decode_tps": float(np.median(decode)),
-            "s_per_query": float(np.median(totals)), "ttft_s": float(np.median(ttft))}
+    return {
+        "prefill_tps": len(prompt) / float(np.median(ttft)),
+        "decode_tps": float(np.median(decode)),
+        "s_per_query": float(np.median(totals)),
+        "ttft_s": float(np.median(ttft)),
+    }
 
 
 class Slots:
@@ -94,7 +101,7 @@ class Slots:
         """entries: (token, position, sequence, wants_logits); returns the batch rows with logits."""
         batch, rows = self.batch, []
         for start in range(0, len(entries), 512):
-            chunk = entries[start:start + 512]
+            chunk = entries[start : start + 512]
             for i, (token, pos, seq, logits) in enumerate(chunk):
                 batch.token[i], batch.pos[i], batch.n_seq_id[i] = token, pos, 1
                 batch.seq_id[i][0], batch.logits[i] = seq, logits
@@ -106,7 +113,9 @@ class Slots:
 
     def _argmax(self, row: int) -> int:
         logits = self.L.llama_get_logits_ith(self.ctx, row)
-        return int(np.ctypeslib.as_array(ctypes.cast(logits, ctypes.POINTER(ctypes.c_float)), shape=(self.n_vocab,)).argmax())
+        return int(
+            np.ctypeslib.as_array(ctypes.cast(logits, ctypes.POINTER(ctypes.c_float)), shape=(self.n_vocab,)).argmax()
+        )
 
     def run(self, prompt: list[int], tokens: int) -> float:
         """All slots answer one query each (prefill, then `tokens` greedy steps); returns seconds."""
@@ -152,37 +161,82 @@ def main(argv=None) -> int:
         if not path.is_file():
             started = time.perf_counter()
             write_tiny_gguf(path, shape, quant="Q8_0", chat_template=None, name=path.stem)
-            print(f"wrote {path} ({path.stat().st_size / 1e9:.2f} GB) in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+            print(
+                f"wrote {path} ({path.stat().st_size / 1e9:.2f} GB) in {time.perf_counter() - started:.0f}s",
+                file=sys.stderr,
+            )
     gpu = bool(llama_cpp.llama_supports_gpu_offload())
     started = time.perf_counter()
-    llm = llama_cpp.Llama(model_path=str(path), n_ctx=args.prompt + args.tokens + 64, n_gpu_layers=-1 if gpu else 0,
-                          n_batch=512, flash_attn=gpu, n_threads=args.threads, n_threads_batch=args.threads,
-                          verbose=False)
+    llm = llama_cpp.Llama(
+        model_path=str(path),
+        n_ctx=args.prompt + args.tokens + 64,
+        n_gpu_layers=-1 if gpu else 0,
+        n_batch=512,
+        flash_attn=gpu,
+        n_threads=args.threads,
+        n_threads_batch=args.threads,
+        verbose=False,
+    )
     load_s = time.perf_counter() - started
     prompt = prompt_tokens(llm.n_vocab(), args.prompt, seed=1)
     single = single_stream(llm, prompt, args.tokens, args.queries)
 
-    rows = [("single stream", 1, f"{single['prefill_tps']:.0f}", f"{single['decode_tps']:.1f}",
-             f"{single['s_per_query']:.3f}", f"{1 / single['s_per_query']:.2f}", f"{single['decode_tps']:.0f}")]
+    rows = [
+        (
+            "single stream",
+            1,
+            f"{single['prefill_tps']:.0f}",
+            f"{single['decode_tps']:.1f}",
+            f"{single['s_per_query']:.3f}",
+            f"{1 / single['s_per_query']:.2f}",
+            f"{single['decode_tps']:.0f}",
+        )
+    ]
     for count in slots:
         batch = Slots(llm, count, args.prompt + args.tokens + 16, gpu)
         batch.run(prompt, min(args.tokens, 8))  # warm-up
         seconds = batch.run(prompt, args.tokens)
         batch.close()
-        rows.append((f"{count} parallel slot{'s' if count > 1 else ''}", count, "", "", f"{seconds:.3f}", f"{count / seconds:.2f}",
-                     f"{count * args.tokens / seconds:.0f}"))
+        rows.append(
+            (
+                f"{count} parallel slot{'s' if count > 1 else ''}",
+                count,
+                "",
+                "",
+                f"{seconds:.3f}",
+                f"{count / seconds:.2f}",
+                f"{count * args.tokens / seconds:.0f}",
+            )
+        )
     print(f"device: {device_name()}; llama-cpp-python {llama_cpp.__version__}, GPU offload: {gpu}")
-    print(f"model: {path.name} ({path.stat().st_size / 1e9:.2f} GB, {shape.layers} layers, hidden {shape.hidden}, "
-          f"vocab {llm.n_vocab()}), loaded in {load_s:.1f}s; prompt {args.prompt} tokens, {args.tokens} generated per query\n")
-    print(tabulate(rows, headers=("mode", "slots", "prefill tok/s", "decode tok/s", "s per query (wall)",
-                                  "queries/s", "aggregate tok/s"), tablefmt="github"))
+    print(
+        f"model: {path.name} ({path.stat().st_size / 1e9:.2f} GB, {shape.layers} layers, hidden {shape.hidden}, "
+        f"vocab {llm.n_vocab()}), loaded in {load_s:.1f}s; prompt {args.prompt} tokens, {args.tokens} generated per query\n"
+    )
+    print(
+        tabulate(
+            rows,
+            headers=(
+                "mode",
+                "slots",
+                "prefill tok/s",
+                "decode tok/s",
+                "s per query (wall)",
+                "queries/s",
+                "aggregate tok/s",
+            ),
+            tablefmt="github",
+        )
+    )
     if not args.tiny and not gpu:
         print("\n(no GPU offload: the goals below are for a GPU run; build with scripts/bench_llama_gpu.sh)")
     elif not args.tiny:
         ok_tps = single["decode_tps"] >= GOALS["decode_tps"]
         ok_s = single["s_per_query"] <= GOALS["s_per_query"]
-        print(f"\ngoals (one H100): decode >= {GOALS['decode_tps']:.0f} tok/s: {'met' if ok_tps else 'NOT met'}; "
-              f"200-token query <= {GOALS['s_per_query']} s: {'met' if ok_s else 'NOT met'}")
+        print(
+            f"\ngoals (one H100): decode >= {GOALS['decode_tps']:.0f} tok/s: {'met' if ok_tps else 'NOT met'}; "
+            f"200-token query <= {GOALS['s_per_query']} s: {'met' if ok_s else 'NOT met'}"
+        )
     llm.close()
     return 0
 

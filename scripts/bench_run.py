@@ -58,8 +58,14 @@ def one_run(uri: str, suite: str, jvm_pid: int, concurrency: int | None, workdir
     run_id = done.stdout.strip()
     counts = store.outcome_counts(run_id)
     items = sum(counts.values())
-    return {"items": items, "correct": counts.get("correct", 0), "wall_s": wall, "items_per_s": items / wall,
-            "harness_cpu_ms_per_item": 1000 * harness_cpu / items, "neo4j_cpu_ms_per_item": 1000 * neo4j_cpu / items}
+    return {
+        "items": items,
+        "correct": counts.get("correct", 0),
+        "wall_s": wall,
+        "items_per_s": items / wall,
+        "harness_cpu_ms_per_item": 1000 * harness_cpu / items,
+        "neo4j_cpu_ms_per_item": 1000 * neo4j_cpu / items,
+    }
 
 
 def main() -> None:
@@ -76,15 +82,21 @@ def main() -> None:
             load_graph(driver, read_graph_folder(), replace=True)
             driver.close()
             one_run(instance.uri, str(suite.folder), instance.pid, args.concurrency, Path(tmp))  # warm-up (JIT, caches)
-            runs = [one_run(instance.uri, str(suite.folder), instance.pid, args.concurrency, Path(tmp))
-                    for _ in range(args.repeats)]
+            runs = [
+                one_run(instance.uri, str(suite.folder), instance.pid, args.concurrency, Path(tmp))
+                for _ in range(args.repeats)
+            ]
     median = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
-    print(f"suite {suite.name}: {runs[0]['items']} items, {runs[0]['correct']} correct; {args.repeats} runs after one warm-up")
+    print(
+        f"suite {suite.name}: {runs[0]['items']} items, {runs[0]['correct']} correct; {args.repeats} runs after one warm-up"
+    )
     print(f"{'metric':<28}{'median':>10}{'min':>10}{'max':>10}")
     for key in ("wall_s", "items_per_s", "harness_cpu_ms_per_item", "neo4j_cpu_ms_per_item"):
         values = [r[key] for r in runs]
         print(f"{key:<28}{median[key]:>10.2f}{min(values):>10.2f}{max(values):>10.2f}")
-    print(f"{'harness/neo4j CPU ratio':<28}{median['harness_cpu_ms_per_item'] / median['neo4j_cpu_ms_per_item']:>10.2f}")
+    print(
+        f"{'harness/neo4j CPU ratio':<28}{median['harness_cpu_ms_per_item'] / median['neo4j_cpu_ms_per_item']:>10.2f}"
+    )
 
 
 if __name__ == "__main__":

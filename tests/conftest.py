@@ -16,6 +16,9 @@ from harness.graph.csv_source import read_graph_folder
 from harness.graph.driver import open_driver
 from harness.graph.fingerprint import fingerprint
 from harness.graph.loader import load_graph
+from harness.store import Store
+
+from .tiny_gguf import write_tiny_gguf
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY_GRAPH = FIXTURES / "tiny_graph"
@@ -65,8 +68,16 @@ def hermetic_env(tmp_path, monkeypatch):
     home.mkdir()
     monkeypatch.setenv("HARNESS_HOME", str(home))
     monkeypatch.setenv("HARNESS_DB", str(tmp_path / "results.db"))
-    for name in ("NEO4J_URI", "NEO4J_USER", "NEO4J_USERNAME", "NEO4J_PASSWORD", "HARNESS_NEO4J",
-                 "GOOGLE_API_KEY", "GEMINI_API_KEY", "HARNESS_GEMINI_BASE_URL"):
+    for name in (
+        "NEO4J_URI",
+        "NEO4J_USER",
+        "NEO4J_USERNAME",
+        "NEO4J_PASSWORD",
+        "HARNESS_NEO4J",
+        "GOOGLE_API_KEY",
+        "GEMINI_API_KEY",
+        "HARNESS_GEMINI_BASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     yield
 
@@ -84,3 +95,32 @@ def use_scratch_neo4j(scratch_neo4j, monkeypatch):
     monkeypatch.setenv("HARNESS_NEO4J", "uri")
     monkeypatch.setenv("NEO4J_URI", scratch_neo4j.uri)
     return scratch_neo4j
+
+
+@pytest.fixture
+def store():
+    """The per-test results database ($HARNESS_DB from `hermetic_env`), opened for writing runs."""
+    s = Store()
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf(tmp_path_factory) -> Path:
+    """A tiny random qwen3-shaped GGUF, written once per test session."""
+    return write_tiny_gguf(tmp_path_factory.mktemp("gguf") / "tiny-qwen3.gguf")
+
+
+# Fixtures that imply a marker, so `-m "not neo4j"` needs no bookkeeping in each test module.
+MARKER_FIXTURES = {
+    "neo4j": {"neo4j_instance", "neo4j_driver", "demo_fingerprint", "scratch_neo4j", "scratch_driver", "use_neo4j",
+              "use_scratch_neo4j"},
+    "llama": {"tiny_gguf"},
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for marker, fixtures in MARKER_FIXTURES.items():
+            if fixtures & set(getattr(item, "fixturenames", ())):
+                item.add_marker(marker)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from click.testing import CliRunner
 
 from harness.cli.main import cli
@@ -30,9 +29,17 @@ ERRORS = {
     "harness_error": ("RuntimeError", "unexpected"),
 }
 
-MODEL_SPEC = {"name": "ft", "adapter": "llama_cpp", "description": "test",
-              "options": {"model_path": "ft.gguf", "system_prompt_file": "ft_system_prompt.txt", "temperature": 0.0,
-                          "max_tokens": 512}}
+MODEL_SPEC = {
+    "name": "ft",
+    "adapter": "llama_cpp",
+    "description": "test",
+    "options": {
+        "model_path": "ft.gguf",
+        "system_prompt_file": "ft_system_prompt.txt",
+        "temperature": 0.0,
+        "max_tokens": 512,
+    },
+}
 
 
 def result_row(item_id: str, outcome: str, family: str | None = None, **overrides) -> dict:
@@ -40,42 +47,78 @@ def result_row(item_id: str, outcome: str, family: str | None = None, **override
     syntax, executed, match, strict, f1 = FLAGS.get(outcome, (None,) * 5)
     error_class, error = ERRORS.get(outcome, (None, None))
     row = {
-        "family_id": family or item_id.split("-")[0], "template_id": f"{item_id.split('-')[0]}.t1",
-        "outcome": outcome, "scored": int(scored), "syntax_ok": syntax, "exec_ok": executed, "match": match,
-        "strict_match": strict, "f1": f1, "reason": "missing_rows" if outcome == "wrong_result" else "",
-        "error": error, "error_class": error_class, "warnings": [],
+        "family_id": family or item_id.split("-")[0],
+        "template_id": f"{item_id.split('-')[0]}.t1",
+        "outcome": outcome,
+        "scored": int(scored),
+        "syntax_ok": syntax,
+        "exec_ok": executed,
+        "match": match,
+        "strict_match": strict,
+        "f1": f1,
+        "reason": "missing_rows" if outcome == "wrong_result" else "",
+        "error": error,
+        "error_class": error_class,
+        "warnings": [],
         "extracted_query": None if outcome in ("no_query", "infra_model") else f"MATCH (n) RETURN n // {item_id}",
-        "row_count": 3 if executed else None, "gold_row_count": 3, "gen_ms": 1000.0, "judge_ms": 5.0,
-        "db_ms": 2.0, "prompt_tokens": 300, "output_tokens": 50, "attempts": 1,
-        "detail": {"question": f"Which therapies target the gene of {item_id}?",
-                   "gold_cypher": f"MATCH (t:Therapy)-[:TARGETS]->(g:Gene) RETURN t.name // {item_id}",
-                   "missing_rows": [{"t.name": "Osimertinib"}] if outcome == "wrong_result" else [],
-                   "extra_rows": [{"t.name": "Aspirin"}] if outcome == "wrong_result" else [], "retries": 0},
+        "row_count": 3 if executed else None,
+        "gold_row_count": 3,
+        "gen_ms": 1000.0,
+        "judge_ms": 5.0,
+        "db_ms": 2.0,
+        "prompt_tokens": 300,
+        "output_tokens": 50,
+        "attempts": 1,
+        "detail": {
+            "question": f"Which therapies target the gene of {item_id}?",
+            "gold_cypher": f"MATCH (t:Therapy)-[:TARGETS]->(g:Gene) RETURN t.name // {item_id}",
+            "missing_rows": [{"t.name": "Osimertinib"}] if outcome == "wrong_result" else [],
+            "extra_rows": [{"t.name": "Aspirin"}] if outcome == "wrong_result" else [],
+            "retries": 0,
+        },
     }
     row.update(overrides)
     return row
 
 
-def add_run(store: Store, model: str, outcomes: dict, *, status: str = "finished", n_planned: int | None = None,
-            **run_fields) -> str:
+def add_run(
+    store: Store, model: str, outcomes: dict, *, status: str = "finished", n_planned: int | None = None, **run_fields
+) -> str:
     """A run of `model` with one result per item: outcomes maps item id (family = prefix before
     '-') to an outcome name or to a dict of result columns (must include "outcome")."""
     spec = {**MODEL_SPEC, "name": model}
-    fields = {"model": model, "suite": "demo", "suite_hash": "a1b2c3d4e5f60718", "split": "test",
-              "graph_fingerprint": "f00dfeedbeef0123456789", "neo4j_version": "5.26.12",
-              "harness_version": "0.1.0", "git_commit": "0123456789abcdef", "host": "testhost",
-              "options_key": "k", "options": {"concurrency": 1}, "model_spec": spec,
-              "adapter_info": {"device": "cpu"}, "n_planned": len(outcomes) if n_planned is None else n_planned}
+    fields = {
+        "model": model,
+        "suite": "demo",
+        "suite_hash": "a1b2c3d4e5f60718",
+        "split": "test",
+        "graph_fingerprint": "f00dfeedbeef0123456789",
+        "neo4j_version": "5.26.12",
+        "harness_version": "0.1.0",
+        "git_commit": "0123456789abcdef",
+        "host": "testhost",
+        "options_key": "k",
+        "options": {"concurrency": 1},
+        "model_spec": spec,
+        "adapter_info": {"device": "cpu"},
+        "n_planned": len(outcomes) if n_planned is None else n_planned,
+    }
     fields.update(run_fields)
     store.db.conn.execute("PRAGMA synchronous = OFF")  # test speed: no fsync per item
     run_id = store.create_run(**fields)
     for item_id, value in outcomes.items():
         overrides = dict(value) if isinstance(value, dict) else {"outcome": value}
         row = result_row(item_id, overrides.pop("outcome"), **overrides)
-        generation = {"output": f"```cypher\n{row['extracted_query']}\n```" if row["extracted_query"] else "I cannot.",
-                      "infra_error": row["error"] if row["outcome"] == "infra_model" else None,
-                      "gen_ms": row["gen_ms"], "prompt_tokens": 300, "output_tokens": 50, "finish_reason": "stop",
-                      "retries": 0, "meta": {}}
+        generation = {
+            "output": f"```cypher\n{row['extracted_query']}\n```" if row["extracted_query"] else "I cannot.",
+            "infra_error": row["error"] if row["outcome"] == "infra_model" else None,
+            "gen_ms": row["gen_ms"],
+            "prompt_tokens": 300,
+            "output_tokens": 50,
+            "finish_reason": "stop",
+            "retries": 0,
+            "meta": {},
+        }
         store.record_item(run_id, item_id, generation, row)
     store.update_run(run_id, status=status, finished_at="2026-01-01T00:00:00.000+00:00")
     time.sleep(0.002)  # run ids sort by creation time to the millisecond
@@ -95,11 +138,3 @@ def outcomes(prefix: str, counts: dict[str, int], start: int = 0) -> dict[str, s
 def invoke(*args):
     """`harness ARGS...` in-process; returns click's Result (exit_code, output)."""
     return CliRunner().invoke(cli, [str(arg) for arg in args])
-
-
-@pytest.fixture
-def store():
-    """The per-test results database ($HARNESS_DB from conftest), opened for writing runs."""
-    s = Store()
-    yield s
-    s.close()

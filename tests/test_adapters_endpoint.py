@@ -20,8 +20,6 @@ from harness.adapters.llama_cpp import LlamaCppAdapter
 from harness.errors import ModelUnavailable
 from harness.suitegen.model import SuiteItem
 
-from .tiny_gguf import tiny_gguf  # noqa: F401  (session fixture)
-
 QUESTIONS = ("Which therapies target EGFR?", "What genes does Osimertinib target?", "List variants of KRAS")
 GREEDY = {"top_k": 1, "repeat_penalty": 1.0}  # llama.cpp servers' own defaults are not greedy
 
@@ -44,11 +42,28 @@ def system_prompt(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def server(tiny_gguf, tmp_path_factory):  # noqa: F811
+def server(tiny_gguf, tmp_path_factory):
     port = free_port()
-    log = open(tmp_path_factory.mktemp("server") / "server.log", "w")
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(tiny_gguf), "--host", "127.0.0.1", "--port", str(port),
-               "--n_ctx", "1024", "--n_threads", "1", "--n_threads_batch", "1", "--verbose", "False"]
+    log = open(tmp_path_factory.mktemp("server") / "server.log", "w")  # noqa: SIM115 (closed at teardown)
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(tiny_gguf),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "1024",
+        "--n_threads",
+        "1",
+        "--n_threads_batch",
+        "1",
+        "--verbose",
+        "False",
+    ]
     process = subprocess.Popen(command, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 120
@@ -59,7 +74,7 @@ def server(tiny_gguf, tmp_path_factory):  # noqa: F811
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError(f"llama_cpp.server did not start; see {log.name}")
+                raise RuntimeError(f"llama_cpp.server did not start; see {log.name}") from None
             time.sleep(0.3)
     yield base
     process.terminate()
@@ -75,16 +90,30 @@ def make(base_url: str, **options) -> EndpointAdapter:
     return EndpointAdapter(ModelSpec(name="tiny-endpoint", adapter="endpoint", options=options))
 
 
-def test_answers_exactly_like_the_in_process_adapter(server, tiny_gguf, system_prompt):  # noqa: F811
+def test_answers_exactly_like_the_in_process_adapter(server, tiny_gguf, system_prompt):
     remote = make(server, system_prompt_file=str(system_prompt))
     remote.check()
-    local = LlamaCppAdapter(ModelSpec(name="tiny", adapter="llama_cpp", options={
-        "model_path": str(tiny_gguf), "system_prompt_file": str(system_prompt), "max_tokens": 8, "n_threads": 1}))
+    local = LlamaCppAdapter(
+        ModelSpec(
+            name="tiny",
+            adapter="llama_cpp",
+            options={
+                "model_path": str(tiny_gguf),
+                "system_prompt_file": str(system_prompt),
+                "max_tokens": 8,
+                "n_threads": 1,
+            },
+        )
+    )
     for number, question in enumerate(QUESTIONS):
         got, expected = remote.generate(item(question, number)), local.generate(item(question, number))
         assert got.infra_error is None
         assert (got.output, got.prompt_tokens, got.output_tokens, got.finish_reason) == (
-            expected.output, expected.prompt_tokens, expected.output_tokens, expected.finish_reason)
+            expected.output,
+            expected.prompt_tokens,
+            expected.output_tokens,
+            expected.finish_reason,
+        )
     local.close()
 
 
@@ -99,7 +128,7 @@ def test_concurrent_requests_give_the_sequential_answers(server):
     assert all(g.infra_error is None and g.gen_ms > 0 for g in results)
 
 
-def test_readiness_reports_a_reachable_server(server, tiny_gguf):  # noqa: F811
+def test_readiness_reports_a_reachable_server(server, tiny_gguf):
     ready, detail = EndpointAdapter.readiness(make(server).spec)
     assert ready and server in detail
     assert make(server).describe()["server_models"] == [str(tiny_gguf)]  # what the server says it serves
@@ -133,9 +162,17 @@ class _Flaky(BaseHTTPRequestHandler):
             status, payload, extra = 503, {"error": {"message": "loading"}}, {"Retry-After": "1"}
         else:
             status, extra = 200, {}
-            payload = {"model": body["model"], "choices": [{"index": 0, "finish_reason": "stop",
-                                                            "message": {"role": "assistant", "content": "MATCH (n) RETURN n LIMIT 1"}}],
-                       "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}}
+            payload = {
+                "model": body["model"],
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": "MATCH (n) RETURN n LIMIT 1"},
+                    }
+                ],
+                "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
+            }
         data = json.dumps(payload).encode()
         self.send_response(status)
         for name, value in {"Content-Type": "application/json", "Content-Length": str(len(data)), **extra}.items():

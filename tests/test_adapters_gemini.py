@@ -17,16 +17,36 @@ from harness.suitegen.model import SuiteItem
 
 KEY = "test-key-123"
 ITEMS = [
-    SuiteItem(id="q1", family_id="F1", question="Which therapies target EGFR?",
-              cypher="MATCH (t:Therapy)-[:TARGETS]->(g:Gene {symbol: 'EGFR'}) RETURN t.name LIMIT 50"),
-    SuiteItem(id="q2", family_id="F1", question="What gene is BRAF V600E a variant of?",
-              cypher="MATCH (v:Variant {name: 'BRAF V600E'})-[:VARIANT_OF]->(g:Gene) RETURN g.symbol LIMIT 5"),
-    SuiteItem(id="q3", family_id="F1", question="Which genes does Iressa target?",
-              cypher="MATCH (t:Therapy {name: 'Gefitinib'})-[:TARGETS]->(g:Gene) RETURN g.symbol LIMIT 50"),
-    SuiteItem(id="q4", family_id="F1", question="List the variants of KRAS",
-              cypher="MATCH (v:Variant)-[:VARIANT_OF]->(g:Gene {symbol: 'KRAS'}) RETURN v.name LIMIT 50"),
-    SuiteItem(id="q5", family_id="F1", question="Which therapies target KRAS?",
-              cypher="MATCH (t:Therapy)-[:TARGETS]->(g:Gene {symbol: 'KRAS'}) RETURN t.name LIMIT 50"),
+    SuiteItem(
+        id="q1",
+        family_id="F1",
+        question="Which therapies target EGFR?",
+        cypher="MATCH (t:Therapy)-[:TARGETS]->(g:Gene {symbol: 'EGFR'}) RETURN t.name LIMIT 50",
+    ),
+    SuiteItem(
+        id="q2",
+        family_id="F1",
+        question="What gene is BRAF V600E a variant of?",
+        cypher="MATCH (v:Variant {name: 'BRAF V600E'})-[:VARIANT_OF]->(g:Gene) RETURN g.symbol LIMIT 5",
+    ),
+    SuiteItem(
+        id="q3",
+        family_id="F1",
+        question="Which genes does Iressa target?",
+        cypher="MATCH (t:Therapy {name: 'Gefitinib'})-[:TARGETS]->(g:Gene) RETURN g.symbol LIMIT 50",
+    ),
+    SuiteItem(
+        id="q4",
+        family_id="F1",
+        question="List the variants of KRAS",
+        cypher="MATCH (v:Variant)-[:VARIANT_OF]->(g:Gene {symbol: 'KRAS'}) RETURN v.name LIMIT 50",
+    ),
+    SuiteItem(
+        id="q5",
+        family_id="F1",
+        question="Which therapies target KRAS?",
+        cypher="MATCH (t:Therapy)-[:TARGETS]->(g:Gene {symbol: 'KRAS'}) RETURN t.name LIMIT 50",
+    ),
 ]
 WRONG = "MATCH (n) RETURN n LIMIT 1"
 
@@ -64,17 +84,33 @@ class StubGemini(ThreadingHTTPServer):
                     self.served_429 += 1
             return fault
         if model == "gemini-retired":
-            return 404, {"error": {"code": 404, "message": f"models/{model} is not found for API version v1beta",
-                                   "status": "NOT_FOUND"}}, {}
+            return (
+                404,
+                {
+                    "error": {
+                        "code": 404,
+                        "message": f"models/{model} is not found for API version v1beta",
+                        "status": "NOT_FOUND",
+                    }
+                },
+                {},
+            )
         question = next(i for i in ITEMS if i.question in prompt)
         if "Instructions prepared" in prompt:
             text = question.cypher if question.id in ("q1", "q2", "q3") else WRONG
         else:
             text = f"1. entities of: {question.question}"
-        body = {"candidates": [{"content": {"parts": [{"text": text}], "role": "model"}, "finishReason": "STOP", "index": 0}],
-                "usageMetadata": {"promptTokenCount": len(prompt.split()), "candidatesTokenCount": len(text.split()),
-                                  "totalTokenCount": len(prompt.split()) + len(text.split())},
-                "modelVersion": f"{model}-001"}
+        body = {
+            "candidates": [
+                {"content": {"parts": [{"text": text}], "role": "model"}, "finishReason": "STOP", "index": 0}
+            ],
+            "usageMetadata": {
+                "promptTokenCount": len(prompt.split()),
+                "candidatesTokenCount": len(text.split()),
+                "totalTokenCount": len(prompt.split()) + len(text.split()),
+            },
+            "modelVersion": f"{model}-001",
+        }
         return 200, body, {}
 
 
@@ -86,7 +122,11 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         model = self.path.split("/models/")[1].split(":")[0]
         if self.headers.get("x-goog-api-key") != KEY:
-            status, payload, headers = 403, {"error": {"code": 403, "message": "bad key", "status": "PERMISSION_DENIED"}}, {}
+            status, payload, headers = (
+                403,
+                {"error": {"code": 403, "message": "bad key", "status": "PERMISSION_DENIED"}},
+                {},
+            )
         else:
             prompt = body["contents"][0]["parts"][0]["text"]
             status, payload, headers = self.server.answer(model, prompt)
@@ -103,9 +143,18 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def rate_limited(delay: str = "0.05s"):
-    return 429, {"error": {"code": 429, "message": "Resource has been exhausted (e.g. check quota).",
-                           "status": "RESOURCE_EXHAUSTED",
-                           "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay}]}}, {}
+    return (
+        429,
+        {
+            "error": {
+                "code": 429,
+                "message": "Resource has been exhausted (e.g. check quota).",
+                "status": "RESOURCE_EXHAUSTED",
+                "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay}],
+            }
+        },
+        {},
+    )
 
 
 def server_error():
@@ -152,7 +201,9 @@ def test_two_step_pipeline_with_usage_token_counts(stub, key):
     assert "Question: Which therapies target EGFR?" in expand["prompt"] and "(Therapy)-[:TARGETS" in expand["prompt"]
     assert "1. entities of: Which therapies target EGFR?" in cypher["prompt"]  # step 2 sees step 1's instructions
     assert generation.prompt_tokens == len(expand["prompt"].split()) + len(cypher["prompt"].split())
-    assert generation.output_tokens == len("1. entities of: Which therapies target EGFR?".split()) + len(ITEMS[0].cypher.split())
+    assert generation.output_tokens == len(["1.", "entities", "of:", "Which", "therapies", "target", "EGFR?"]) + len(
+        ITEMS[0].cypher.split()
+    )
     assert generation.finish_reason == "stop" and generation.retries == 0
     assert generation.meta["model_version"] == "gemini-2.0-flash-001" and generation.meta["calls"] == 2
     assert generation.meta["instructions"].startswith("1. entities of")
@@ -187,8 +238,11 @@ def test_retry_waits_for_the_servers_retry_delay(stub, key):
 
 
 def test_retry_after_header_is_honoured(stub, key):
-    stub.fault = lambda number, model: (503, {"error": {"code": 503, "message": "overloaded", "status": "UNAVAILABLE"}},
-                                        {"Retry-After": "1"}) if number == 0 else None
+    stub.fault = lambda number, model: (
+        (503, {"error": {"code": 503, "message": "overloaded", "status": "UNAVAILABLE"}}, {"Retry-After": "1"})
+        if number == 0
+        else None
+    )
     generation = make(stub, mode="single_step").generate(ITEMS[0])
     assert generation.retries == 1 and stub.calls[1]["at"] - stub.calls[0]["at"] >= 1.0
 
@@ -220,8 +274,19 @@ def test_refused_connection_is_infra(key):
     with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    adapter = GeminiAdapter(ModelSpec(name="g", adapter="gemini", options={
-        "model": "gemini-2.0-flash", "base_url": f"http://127.0.0.1:{port}/", "max_retries": 1, "backoff_s": 0.01, "rpm": 0}))
+    adapter = GeminiAdapter(
+        ModelSpec(
+            name="g",
+            adapter="gemini",
+            options={
+                "model": "gemini-2.0-flash",
+                "base_url": f"http://127.0.0.1:{port}/",
+                "max_retries": 1,
+                "backoff_s": 0.01,
+                "rpm": 0,
+            },
+        )
+    )
     generation = adapter.generate(ITEMS[0])
     assert generation.output is None and "connection failed" in generation.infra_error and generation.retries == 1
 

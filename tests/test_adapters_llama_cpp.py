@@ -20,7 +20,7 @@ from harness.adapters.specs import read_spec_file
 from harness.errors import ModelUnavailable
 from harness.suitegen.model import SuiteItem
 
-from .tiny_gguf import CHATML, tiny_gguf  # noqa: F401  (session fixture)
+from .tiny_gguf import CHATML
 
 REPO = Path(__file__).resolve().parent.parent
 # sha256 of the prompt the published fine-tune was trained with (../shared/reference/ft_system_prompt.txt)
@@ -40,7 +40,7 @@ def item(question: str, number: int = 1) -> SuiteItem:
 
 
 @pytest.fixture(scope="module")
-def plain(tiny_gguf):  # noqa: F811
+def plain(tiny_gguf):
     adapter = make(tiny_gguf, max_tokens=8)
     adapter.check()
     yield adapter
@@ -65,7 +65,7 @@ def test_base_spec_sends_our_schema_prompt():
     assert "{schema}" not in system["content"] and "LIMIT" in system["content"]
 
 
-def test_uses_the_gguf_chat_template_and_records_its_hash(tiny_gguf):  # noqa: F811
+def test_uses_the_gguf_chat_template_and_records_its_hash(tiny_gguf):
     adapter = make(tiny_gguf, system_prompt_file="ft_system_prompt.txt", max_tokens=4)
     info = adapter.describe()
     assert info["chat_template_sha256"] == hashlib.sha256(CHATML.encode()).hexdigest()
@@ -106,7 +106,7 @@ def test_greedy_decoding_is_deterministic_and_independent_of_the_previous_item(p
     assert plain.generate(item(QUESTIONS[0])).output == first
 
 
-def test_decoding_is_greedy(plain, tiny_gguf):  # noqa: F811
+def test_decoding_is_greedy(plain, tiny_gguf):
     """The adapter's tokens are the argmax of the logits at every step (an independent llama.cpp context)."""
     generation = plain.generate(item(QUESTIONS[2]))
     oracle = llama_cpp.Llama(model_path=str(tiny_gguf), n_ctx=512, n_threads=1, n_threads_batch=1, verbose=False)
@@ -124,7 +124,9 @@ def test_one_generation_at_a_time_under_threads(plain):
     assert LlamaCppAdapter.max_concurrency == 1
     expected = {q: plain.generate(item(q)).output for q in QUESTIONS}
     results: dict = {}
-    threads = [threading.Thread(target=lambda q=q: results.__setitem__(q, plain.generate(item(q)).output)) for q in QUESTIONS]
+    threads = [
+        threading.Thread(target=lambda q=q: results.__setitem__(q, plain.generate(item(q)).output)) for q in QUESTIONS
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -132,7 +134,7 @@ def test_one_generation_at_a_time_under_threads(plain):
     assert results == expected
 
 
-def test_grammar_forces_read_only_cypher_that_neo4j_accepts(tiny_gguf, neo4j_driver):  # noqa: F811
+def test_grammar_forces_read_only_cypher_that_neo4j_accepts(tiny_gguf, neo4j_driver):
     free = make(tiny_gguf, max_tokens=24)
     constrained = make(tiny_gguf, grammar_file="cypher_read.gbnf", max_tokens=400)
     assert constrained.describe()["grammar_sha256"]
@@ -165,7 +167,7 @@ def test_not_a_gguf_is_refused_before_llama_cpp_sees_it(tmp_path):
     assert LlamaCppAdapter.readiness(make(bogus).spec) == (False, f"{bogus} is not a GGUF file")
 
 
-def test_prompt_that_cannot_fit_is_infra_not_output(tiny_gguf):  # noqa: F811
+def test_prompt_that_cannot_fit_is_infra_not_output(tiny_gguf):
     adapter = make(tiny_gguf, n_ctx=256, max_tokens=32, system_prompt_file="ft_system_prompt.txt")
     generation = adapter.generate(item(QUESTIONS[0]))
     assert generation.output is None and "exceeds n_ctx 256" in generation.infra_error

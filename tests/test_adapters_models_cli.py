@@ -8,16 +8,21 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from harness.cli.main import cli
 
-from .tiny_gguf import tiny_gguf  # noqa: F401  (session fixture)
-
 REPO_MODELS = Path(__file__).resolve().parent.parent / "models"
-SHIPPED = {"ft", "base", "gemini-2.0-flash", "gemini-2.5-flash-lite", "gemini-flash-lite-latest", "endpoint", "gold",
-           "retrieval"}
+SHIPPED = {
+    "ft",
+    "base",
+    "gemini-2.0-flash",
+    "gemini-2.5-flash-lite",
+    "gemini-flash-lite-latest",
+    "endpoint",
+    "gold",
+    "retrieval",
+}
 
 
 def invoke(*args):
@@ -45,19 +50,22 @@ class _Server(ThreadingHTTPServer):
 
 def test_lists_every_shipped_spec_with_readiness(monkeypatch):
     rows = listed(monkeypatch, REPO_MODELS)
-    assert SHIPPED <= set(rows)
+    assert set(rows) >= SHIPPED
     assert rows["gold"]["ready"] and rows["retrieval"]["ready"]
     assert not rows["ft"]["ready"] and "`harness models pull ft`" in rows["ft"]["detail"]
     assert not rows["base"]["ready"] and "Qwen3-4B-Instruct-2507-Q8_0.gguf" in rows["base"]["detail"]
-    assert rows["gemini-2.0-flash"] == {**rows["gemini-2.0-flash"], "ready": False,
-                                        "detail": "no API key: set GOOGLE_API_KEY or GEMINI_API_KEY"}
+    assert rows["gemini-2.0-flash"] == {
+        **rows["gemini-2.0-flash"],
+        "ready": False,
+        "detail": "no API key: set GOOGLE_API_KEY or GEMINI_API_KEY",
+    }
     monkeypatch.setenv("GEMINI_API_KEY", "k")
     assert listed(monkeypatch, REPO_MODELS)["gemini-2.5-flash-lite"]["ready"]
     text = invoke("models", "list")
     assert text.exit_code == 0 and "ready" in text.output and "gemini-flash-lite-latest" in text.output
 
 
-def test_ready_when_weights_present_and_server_answers(monkeypatch, tmp_path, tiny_gguf):  # noqa: F811
+def test_ready_when_weights_present_and_server_answers(monkeypatch, tmp_path, tiny_gguf):
     class Models(BaseHTTPRequestHandler):
         def log_message(self, *args):
             pass
@@ -93,7 +101,9 @@ def test_pull_offline_is_one_clear_line(monkeypatch):
     one_error_line(invoke("models", "pull", "base"), "HF_HUB_OFFLINE")
     monkeypatch.delenv("HF_HUB_OFFLINE")
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
-    one_error_line(invoke("models", "pull", "base"), "cannot reach the Hugging Face Hub", "unsloth/Qwen3-4B-Instruct-2507-GGUF")
+    one_error_line(
+        invoke("models", "pull", "base"), "cannot reach the Hugging Face Hub", "unsloth/Qwen3-4B-Instruct-2507-GGUF"
+    )
 
 
 def test_pull_of_a_safetensors_only_model_gives_the_conversion_command(monkeypatch):
@@ -116,9 +126,14 @@ class FakeHub(BaseHTTPRequestHandler):
 
     def _headers(self, status, start=0):
         self.send_response(status)
-        for name, value in {"X-Repo-Commit": "c" * 40, "ETag": f'"{PAYLOAD_SHA}"', "X-Linked-Etag": f'"{PAYLOAD_SHA}"',
-                            "X-Linked-Size": str(len(PAYLOAD)), "Content-Length": str(len(PAYLOAD) - start),
-                            "Accept-Ranges": "bytes"}.items():
+        for name, value in {
+            "X-Repo-Commit": "c" * 40,
+            "ETag": f'"{PAYLOAD_SHA}"',
+            "X-Linked-Etag": f'"{PAYLOAD_SHA}"',
+            "X-Linked-Size": str(len(PAYLOAD)),
+            "Content-Length": str(len(PAYLOAD) - start),
+            "Accept-Ranges": "bytes",
+        }.items():
             self.send_header(name, value)
         self.end_headers()
 
@@ -131,7 +146,7 @@ class FakeHub(BaseHTTPRequestHandler):
         start = int(ranged.split("=")[1].split("-")[0]) if ranged else 0
         self._headers(206 if ranged else 200, start)
         if len(self.gets) == 1:
-            self.wfile.write(PAYLOAD[:len(PAYLOAD) // 2])
+            self.wfile.write(PAYLOAD[: len(PAYLOAD) // 2])
             self.wfile.flush()
             self.close_connection = True
             return
@@ -140,8 +155,10 @@ class FakeHub(BaseHTTPRequestHandler):
 
 def hub_spec(folder: Path, sha256: str | None = None) -> None:
     pin = f'sha256 = "{sha256}"\n' if sha256 else ""
-    (folder / "m.toml").write_text('adapter = "llama_cpp"\n[options]\nmodel_path = "m-q8_0.gguf"\n'
-                                   f'hf_repo = "org/m-GGUF"\nhf_file = "m.Q8_0.gguf"\n{pin}')
+    (folder / "m.toml").write_text(
+        'adapter = "llama_cpp"\n[options]\nmodel_path = "m-q8_0.gguf"\n'
+        f'hf_repo = "org/m-GGUF"\nhf_file = "m.Q8_0.gguf"\n{pin}'
+    )
 
 
 def test_pull_resumes_and_verifies_the_hubs_hash(monkeypatch, tmp_path):

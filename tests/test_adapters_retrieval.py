@@ -14,13 +14,17 @@ from harness.suitegen.model import SuiteItem, open_suite
 
 
 def gene(symbol):
-    return (f"(toLower(g.symbol) = toLower('{symbol}') "
-            f"OR any(s IN coalesce(g.synonyms, []) WHERE toLower(s) = toLower('{symbol}')))")
+    return (
+        f"(toLower(g.symbol) = toLower('{symbol}') "
+        f"OR any(s IN coalesce(g.synonyms, []) WHERE toLower(s) = toLower('{symbol}')))"
+    )
 
 
 def therapy(name):
-    return (f"(toLower(t.name) = toLower('{name}') "
-            f"OR any(s IN coalesce(t.synonyms, []) WHERE toLower(s) = toLower('{name}')))")
+    return (
+        f"(toLower(t.name) = toLower('{name}') "
+        f"OR any(s IN coalesce(t.synonyms, []) WHERE toLower(s) = toLower('{name}')))"
+    )
 
 
 def targets_gene(symbol):
@@ -33,22 +37,33 @@ def genes_of(name):
 
 def resistance(name, tokens):
     where = " AND ".join(f"toLower(r.disease_name) CONTAINS '{t}'" for t in tokens)
-    return (f"MATCH (b:Biomarker)-[r:AFFECTS_RESPONSE_TO]->(t:Therapy)\nWHERE {therapy(name)} "
-            f"AND toLower(r.effect) = 'resistance' AND ({where})\n"
-            f"RETURN DISTINCT coalesce(b.name, b.symbol) AS biomarker\nORDER BY biomarker\nLIMIT 50")
+    return (
+        f"MATCH (b:Biomarker)-[r:AFFECTS_RESPONSE_TO]->(t:Therapy)\nWHERE {therapy(name)} "
+        f"AND toLower(r.effect) = 'resistance' AND ({where})\n"
+        f"RETURN DISTINCT coalesce(b.name, b.symbol) AS biomarker\nORDER BY biomarker\nLIMIT 50"
+    )
 
 
 TRAIN = [
     ("tr1", "F1", "Which therapies target EGFR?", targets_gene("EGFR")),
     ("tr2", "F1", "What genes does Gefitinib target?", genes_of("Gefitinib")),
-    ("tr3", "F2", "Which biomarkers confer resistance to cetuximab in colorectal cancer?", resistance("Cetuximab", ["colorectal"])),
+    (
+        "tr3",
+        "F2",
+        "Which biomarkers confer resistance to cetuximab in colorectal cancer?",
+        resistance("Cetuximab", ["colorectal"]),
+    ),
     ("tr4", "F1", "Which therapies target KRAS?", targets_gene("KRAS")),  # ties with tr1: the smaller id wins
 ]
 TEST = [  # questions in synonyms; the expected Cypher uses canonical names
     ("te1", "F1", "Which therapies target HER2?", targets_gene("ERBB2")),
     ("te2", "F1", "What genes does Tagrisso target?", genes_of("Osimertinib")),
-    ("te3", "F2", "Which biomarkers confer resistance to osimertinib in NSCLC?",
-     resistance("Osimertinib", ["non-small", "cell", "lung", "carcinoma"])),
+    (
+        "te3",
+        "F2",
+        "Which biomarkers confer resistance to osimertinib in NSCLC?",
+        resistance("Osimertinib", ["non-small", "cell", "lung", "carcinoma"]),
+    ),
 ]
 
 
@@ -57,8 +72,11 @@ def suite(tmp_path):
     folder = tmp_path / "mini"
     folder.mkdir()
     (folder / "manifest.json").write_text(json.dumps({"name": "mini"}))
-    rows = [dict(id=i, family_id=f, question=q, cypher=c, split=split)
-            for split, rows in (("train", TRAIN), ("test", TEST)) for i, f, q, c in rows]
+    rows = [
+        dict(id=i, family_id=f, question=q, cypher=c, split=split)
+        for split, rows in (("train", TRAIN), ("test", TEST))
+        for i, f, q, c in rows
+    ]
     (folder / "items.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     return open_suite(str(folder))
 
@@ -86,7 +104,9 @@ def test_substituted_queries_run_and_answer_the_test_question(suite, neo4j_drive
     adapter = make(suite=suite, driver=neo4j_driver)
     outputs = {item.id: adapter.generate(item).output for item in suite.items()}
     her2 = rows(neo4j_driver, outputs["te1"])
-    direct = rows(neo4j_driver, "MATCH (t:Therapy)-[:TARGETS]->(:Gene {symbol: 'ERBB2'}) RETURN DISTINCT t.name ORDER BY t.name")
+    direct = rows(
+        neo4j_driver, "MATCH (t:Therapy)-[:TARGETS]->(:Gene {symbol: 'ERBB2'}) RETURN DISTINCT t.name ORDER BY t.name"
+    )
     assert her2 == direct and len(her2) > 1
     assert rows(neo4j_driver, outputs["te2"]) == [["EGFR"]]
     resistant = [r[0] for r in rows(neo4j_driver, outputs["te3"])]
@@ -101,8 +121,14 @@ def test_deterministic_across_instances(suite, neo4j_driver):
 
 def test_entity_index_prefers_longest_and_respects_capitals(neo4j_driver):
     index = EntityIndex.from_driver(neo4j_driver)
-    found = [(m.label, m.name) for m in index.find("Does EGFR L858R respond in triple-negative breast cancer or in CRC?")]
-    assert found == [("Variant", "EGFR L858R"), ("Disease", "triple-negative breast cancer"), ("Disease", "colorectal cancer")]
+    found = [
+        (m.label, m.name) for m in index.find("Does EGFR L858R respond in triple-negative breast cancer or in CRC?")
+    ]
+    assert found == [
+        ("Variant", "EGFR L858R"),
+        ("Disease", "triple-negative breast cancer"),
+        ("Disease", "colorectal cancer"),
+    ]
     assert [m.name for m in index.find("Which therapies target MET?")] == ["MET"]
     assert index.find("Which trials met their endpoint?") == []  # short all-caps symbols match only in capitals
 

@@ -60,8 +60,13 @@ def test_a_killed_parent_leaves_no_orphaned_jvm(tmp_path):
         "print(instance.pid, flush=True)\n"
         "sys.stdin.read()\n"
     )
-    parent = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True, env={**os.environ, "HARNESS_HOME": str(tmp_path)})
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "HARNESS_HOME": str(tmp_path)},
+    )
     jvm_pid = int(parent.stdout.readline())
     assert pid_alive(jvm_pid)
     parent.send_signal(signal.SIGKILL)

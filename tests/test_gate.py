@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from .report_fixtures import add_run, invoke, store  # noqa: F401 (store is a fixture)
+from .report_fixtures import add_run, invoke
 
 IDS = [f"F{i % 6 + 1}-{i:04d}" for i in range(100)]
 BASE = {item: "correct" if i < 90 else "wrong_result" for i, item in enumerate(IDS)}
@@ -26,7 +26,7 @@ def flipped(n_down: int, n_up: int = 0, **extra):
     outcomes = dict(BASE)
     for item in IDS[:n_down]:
         outcomes[item] = "wrong_result"
-    for item in IDS[90:90 + n_up]:
+    for item in IDS[90 : 90 + n_up]:
         outcomes[item] = "correct"
     outcomes.update(extra)
     return outcomes

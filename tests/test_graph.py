@@ -102,18 +102,41 @@ def test_graph_load_and_info_json_through_the_cli(use_scratch_neo4j):
     assert details["fingerprint"] == loaded.stdout.strip()
 
 
-@pytest.mark.parametrize("breakage, message", [
-    (lambda g: rewrite_csv(g / "nodes/genes.csv", lambda rows: rows.__setitem__(0, ["symbol", "synonyms"]) or
-                           [r.__delitem__(1) for r in rows[1:]]), "missing column 'hgnc_id'"),
-    (lambda g: rewrite_csv(g / "relationships/variant_of.csv", lambda rows: rows.append(["EGFR L858R", "NOPE1"])),
-     "unknown gene 'NOPE1'"),
-    (lambda g: rewrite_csv(g / "relationships/affects_response.csv",
-                           lambda rows: rows.append(["variant", "KRAS G13D", "Cetuximab", "resistance", "colorectal cancer", "", "", "", "", ""])),
-     "unknown variant 'KRAS G13D'"),
-    (lambda g: (g / "nodes/diseases.csv").unlink(), "file not found"),
-    (lambda g: rewrite_csv(g / "nodes/genes.csv", lambda rows: rows.append(["EGFR", "", ""])), "duplicate symbol 'EGFR'"),
-])
-def test_bad_graph_folders_give_one_error_line_and_load_nothing(use_scratch_neo4j, scratch_driver, tmp_path, breakage, message):
+@pytest.mark.parametrize(
+    "breakage, message",
+    [
+        (
+            lambda g: rewrite_csv(
+                g / "nodes/genes.csv",
+                lambda rows: rows.__setitem__(0, ["symbol", "synonyms"]) or [r.__delitem__(1) for r in rows[1:]],
+            ),
+            "missing column 'hgnc_id'",
+        ),
+        (
+            lambda g: rewrite_csv(
+                g / "relationships/variant_of.csv", lambda rows: rows.append(["EGFR L858R", "NOPE1"])
+            ),
+            "unknown gene 'NOPE1'",
+        ),
+        (
+            lambda g: rewrite_csv(
+                g / "relationships/affects_response.csv",
+                lambda rows: rows.append(
+                    ["variant", "KRAS G13D", "Cetuximab", "resistance", "colorectal cancer", "", "", "", "", ""]
+                ),
+            ),
+            "unknown variant 'KRAS G13D'",
+        ),
+        (lambda g: (g / "nodes/diseases.csv").unlink(), "file not found"),
+        (
+            lambda g: rewrite_csv(g / "nodes/genes.csv", lambda rows: rows.append(["EGFR", "", ""])),
+            "duplicate symbol 'EGFR'",
+        ),
+    ],
+)
+def test_bad_graph_folders_give_one_error_line_and_load_nothing(
+    use_scratch_neo4j, scratch_driver, tmp_path, breakage, message
+):
     scratch_driver.execute_query("MATCH (n) DETACH DELETE n")
     folder = copy_graph(tmp_path)
     breakage(folder)

@@ -13,18 +13,28 @@ from harness.judge.outcome import judge_output
 
 # --- extraction ---------------------------------------------------------------
 
-@pytest.mark.parametrize("raw, expected", [
-    ("MATCH (n) RETURN n LIMIT 1", "MATCH (n) RETURN n LIMIT 1"),
-    ("```cypher\nMATCH (n)\nRETURN n LIMIT 1;\n```\nThis returns one node.", "MATCH (n)\nRETURN n LIMIT 1"),
-    ("<think>the user wants genes</think>\nMATCH (g:Gene) RETURN g.symbol LIMIT 5", "MATCH (g:Gene) RETURN g.symbol LIMIT 5"),
-    ("Cypher: MATCH (g:Gene) RETURN g LIMIT 5\n\nThis query lists genes.", "MATCH (g:Gene) RETURN g LIMIT 5"),
-    ("Here is the query:\n```\nMATCH (g:Gene)\nWHERE g.symbol = 'a;b'\nRETURN g LIMIT 5\n```", "MATCH (g:Gene)\nWHERE g.symbol = 'a;b'\nRETURN g LIMIT 5"),
-    ("MATCH (a) RETURN a LIMIT 1; MATCH (b) RETURN b", "MATCH (a) RETURN a LIMIT 1"),
-    ("I cannot answer that question.", None),
-    ("<think>MATCH (n) RETURN n", None),
-    ("", None),
-    (None, None),
-])
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("MATCH (n) RETURN n LIMIT 1", "MATCH (n) RETURN n LIMIT 1"),
+        ("```cypher\nMATCH (n)\nRETURN n LIMIT 1;\n```\nThis returns one node.", "MATCH (n)\nRETURN n LIMIT 1"),
+        (
+            "<think>the user wants genes</think>\nMATCH (g:Gene) RETURN g.symbol LIMIT 5",
+            "MATCH (g:Gene) RETURN g.symbol LIMIT 5",
+        ),
+        ("Cypher: MATCH (g:Gene) RETURN g LIMIT 5\n\nThis query lists genes.", "MATCH (g:Gene) RETURN g LIMIT 5"),
+        (
+            "Here is the query:\n```\nMATCH (g:Gene)\nWHERE g.symbol = 'a;b'\nRETURN g LIMIT 5\n```",
+            "MATCH (g:Gene)\nWHERE g.symbol = 'a;b'\nRETURN g LIMIT 5",
+        ),
+        ("MATCH (a) RETURN a LIMIT 1; MATCH (b) RETURN b", "MATCH (a) RETURN a LIMIT 1"),
+        ("I cannot answer that question.", None),
+        ("<think>MATCH (n) RETURN n", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_extract_query(raw, expected):
     assert extract_query(raw) == expected
 
@@ -118,7 +128,8 @@ def test_writes_are_forbidden_and_never_change_the_graph(neo4j_driver, demo_fing
 def test_runaway_cartesian_product_times_out_within_its_limit(neo4j_driver):
     started = time.monotonic()
     result = execute_untrusted(
-        neo4j_driver, "MATCH (a), (b), (c), (d), (e) WHERE a <> b AND c <> d RETURN count(*) AS n", timeout_s=1.0)
+        neo4j_driver, "MATCH (a), (b), (c), (d), (e) WHERE a <> b AND c <> d RETURN count(*) AS n", timeout_s=1.0
+    )
     elapsed = time.monotonic() - started
     assert result.outcome == "timeout" and result.syntax_ok and not result.exec_ok
     assert elapsed < 8, elapsed
@@ -159,10 +170,18 @@ def test_judge_output_end_to_end(neo4j_driver):
     gold_query = "MATCH (v:Variant)-[:VARIANT_OF]->(g:Gene {symbol: 'EGFR'}) RETURN v.name AS variant ORDER BY variant"
     gold = execute_untrusted(neo4j_driver, gold_query).rows
     assert gold
-    renamed = judge_output(neo4j_driver, "```cypher\nMATCH (g:Gene {symbol:'EGFR'})<-[:VARIANT_OF]-(x) RETURN x.name AS name\n```",
-                           gold, ordered=False, timeout_s=5, row_cap=100)
+    renamed = judge_output(
+        neo4j_driver,
+        "```cypher\nMATCH (g:Gene {symbol:'EGFR'})<-[:VARIANT_OF]-(x) RETURN x.name AS name\n```",
+        gold,
+        ordered=False,
+        timeout_s=5,
+        row_cap=100,
+    )
     assert renamed["outcome"] == "correct" and renamed["match"] == 1 and renamed["strict_match"] == 0
-    wrong = judge_output(neo4j_driver, "MATCH (v:Variant) RETURN v.name AS variant", gold, ordered=False, timeout_s=5, row_cap=5000)
+    wrong = judge_output(
+        neo4j_driver, "MATCH (v:Variant) RETURN v.name AS variant", gold, ordered=False, timeout_s=5, row_cap=5000
+    )
     assert wrong["outcome"] == "wrong_result" and wrong["reason"] == "extra_rows" and 0 < wrong["f1"] < 1
     nothing = judge_output(neo4j_driver, "Sorry, I don't know.", gold, ordered=False, timeout_s=5, row_cap=100)
     assert nothing["outcome"] == "no_query" and nothing["scored"] == 1
@@ -177,9 +196,17 @@ def test_the_read_transaction_refuses_writes_even_without_the_plan_check(neo4j_d
 def test_a_query_identical_to_the_gold_reuses_the_gold_rows(neo4j_driver):
     gold_query = "MATCH (g:Gene {symbol: 'EGFR'}) RETURN g.symbol AS gene"
     gold = execute_untrusted(neo4j_driver, gold_query).rows
-    reused = judge_output(neo4j_driver, f"```cypher\n{gold_query}\n```", gold, ordered=False, timeout_s=5, row_cap=10,
-                          gold_query=gold_query)
+    reused = judge_output(
+        neo4j_driver,
+        f"```cypher\n{gold_query}\n```",
+        gold,
+        ordered=False,
+        timeout_s=5,
+        row_cap=10,
+        gold_query=gold_query,
+    )
     assert reused["outcome"] == "correct" and reused["detail"]["reused_gold_rows"] and reused["db_ms"] == 0
-    other = judge_output(neo4j_driver, gold_query + " LIMIT 1", gold, ordered=False, timeout_s=5, row_cap=10,
-                         gold_query=gold_query)
+    other = judge_output(
+        neo4j_driver, gold_query + " LIMIT 1", gold, ordered=False, timeout_s=5, row_cap=10, gold_query=gold_query
+    )
     assert other["outcome"] == "correct" and "reused_gold_rows" not in other["detail"]

@@ -17,10 +17,16 @@ IDS = [f"F{i % 6 + 1}-{i:04d}" for i in range(80)]
 def store():
     s = Store()
     add_run(s, "ft", {item: "correct" if i < 73 else "wrong_result" for i, item in enumerate(IDS)})
-    add_run(s, "gemini-2.0-flash", {item: "correct" if i < 39 else "exec_error" if i < 70 else "syntax_error"
-                                    for i, item in enumerate(IDS)})
-    add_run(s, "base", {item: "correct" if i < 3 else "syntax_error" if i < 12 else "exec_error"
-                        for i, item in enumerate(IDS)})
+    add_run(
+        s,
+        "gemini-2.0-flash",
+        {item: "correct" if i < 39 else "exec_error" if i < 70 else "syntax_error" for i, item in enumerate(IDS)},
+    )
+    add_run(
+        s,
+        "base",
+        {item: "correct" if i < 3 else "syntax_error" if i < 12 else "exec_error" for i, item in enumerate(IDS)},
+    )
     yield s
     s.close()
 

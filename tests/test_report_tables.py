@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .report_fixtures import add_run, invoke, result_row, store  # noqa: F401 (store is a fixture)
+from .report_fixtures import add_run, invoke, result_row
 
 IDS = [f"F{i % 6 + 1}-{i:04d}" for i in range(80)]
 
@@ -14,8 +14,10 @@ IDS = [f"F{i % 6 + 1}-{i:04d}" for i in range(80)]
 def seed_like(store):
     """ft: 73/80 correct; base: 10/80 correct, all 10 also correct for ft."""
     ft = {item: "correct" if i < 73 else "wrong_result" if i < 78 else "syntax_error" for i, item in enumerate(IDS)}
-    base = {item: "correct" if i < 10 else "wrong_result" if i < 40 else "exec_error" if i < 60 else "syntax_error"
-            for i, item in enumerate(IDS)}
+    base = {
+        item: "correct" if i < 10 else "wrong_result" if i < 40 else "exec_error" if i < 60 else "syntax_error"
+        for i, item in enumerate(IDS)
+    }
     return add_run(store, "ft", ft), add_run(store, "base", base)
 
 
@@ -30,12 +32,17 @@ def by_label(records):
 
 
 def test_markdown_report_has_every_table_and_the_right_numbers(store):
-    ft_id, base_id = seed_like(store)
+    ft_id, _base_id = seed_like(store)
     result = invoke("report")
     assert result.exit_code == 0, result.output
     out = result.output
-    for title in ("## Runs", "## Summary (all scored items)", "## Conditional rates", "## Accuracy by family",
-                  "## Pairwise comparisons"):
+    for title in (
+        "## Runs",
+        "## Summary (all scored items)",
+        "## Conditional rates",
+        "## Accuracy by family",
+        "## Pairwise comparisons",
+    ):
         assert title in out
     ft_line = next(line for line in out.splitlines() if line.startswith("| ft ") and "[" in line)
     # 73/80 = 91.25% with Wilson bounds 83.02 and 95.70; syntax 78/80 = 97.5%
@@ -44,8 +51,16 @@ def test_markdown_report_has_every_table_and_the_right_numbers(store):
     assert "| 80 " in ft_line
     # manifest: run id, adapter, suite + hash prefix, graph prefix, Neo4j, commit, decoding, status
     manifest = next(line for line in out.splitlines() if line.startswith(f"| {ft_id}"))
-    for expected in ("llama_cpp", "demo@a1b2c3d4", "f00dfeedbeef", "5.26.12", "0123456789",
-                     "temperature=0.0, max_tokens=512", "finished", "80/80"):
+    for expected in (
+        "llama_cpp",
+        "demo@a1b2c3d4",
+        "f00dfeedbeef",
+        "5.26.12",
+        "0123456789",
+        "temperature=0.0, max_tokens=512",
+        "finished",
+        "80/80",
+    ):
         assert expected in manifest
     # pairwise: base vs ft (sorted by model): both 10, only base 0, only ft 63, neither 7
     pair_line = next(line for line in out.splitlines() if line.startswith("| base ") and "| ft " in line)
@@ -55,7 +70,7 @@ def test_markdown_report_has_every_table_and_the_right_numbers(store):
 
 
 def test_json_report_is_one_object_with_all_tables(store):
-    ft_id, base_id = seed_like(store)
+    ft_id, _base_id = seed_like(store)
     data = report_json()
     assert set(data) == {"runs", "summary", "conditional", "families", "pairs"}
     ft = by_label(data["summary"])["ft"]
@@ -109,17 +124,26 @@ def test_csv_tables_parse(store):
 def test_infra_errors_are_shown_but_never_change_a_rate(store):
     clean = {item: "correct" if i < 60 else "wrong_result" if i < 70 else "exec_error" for i, item in enumerate(IDS)}
     add_run(store, "clean", clean)
-    infra = {f"F1-9{i:03d}": outcome for i, outcome in
-             enumerate(["infra_model"] * 12 + ["infra_db"] * 5 + ["harness_error"] * 3)}
+    infra = {
+        f"F1-9{i:03d}": outcome
+        for i, outcome in enumerate(["infra_model"] * 12 + ["infra_db"] * 5 + ["harness_error"] * 3)
+    }
     add_run(store, "flaky", {**clean, **infra})
     summary = by_label(report_json()["summary"])
-    rates = [key for key in summary["clean"] if key.endswith(("_k", "_n", "_pct", "_lo", "_hi"))] + ["f1_mean", "n_scored"]
+    rates = [key for key in summary["clean"] if key.endswith(("_k", "_n", "_pct", "_lo", "_hi"))] + [
+        "f1_mean",
+        "n_scored",
+    ]
     assert len(rates) > 20
     for key in rates:
         assert summary["flaky"][key] == summary["clean"][key], key
     assert summary["flaky"]["accuracy_pct"] == 75.0
-    assert (summary["flaky"]["infra_errors"], summary["flaky"]["infra_model"], summary["flaky"]["infra_db"],
-            summary["flaky"]["harness_error"]) == (20, 12, 5, 3)
+    assert (
+        summary["flaky"]["infra_errors"],
+        summary["flaky"]["infra_model"],
+        summary["flaky"]["infra_db"],
+        summary["flaky"]["harness_error"],
+    ) == (20, 12, 5, 3)
     assert summary["flaky"]["infra_rate"] == 0.2
     md = invoke("report").output
     flaky_line = next(line for line in md.splitlines() if line.startswith("| flaky ") and "[" in line)
@@ -131,14 +155,16 @@ def test_infra_errors_are_shown_but_never_change_a_rate(store):
 
 
 def test_latency_and_tokens_per_second(store):
-    outcomes = {f"F1-{i:04d}": {"outcome": "correct", "gen_ms": 100.0 * (i + 1), "output_tokens": 10 * (i + 1)}
-                for i in range(20)}
+    outcomes = {
+        f"F1-{i:04d}": {"outcome": "correct", "gen_ms": 100.0 * (i + 1), "output_tokens": 10 * (i + 1)}
+        for i in range(20)
+    }
     outcomes["F1-0099"] = {"outcome": "infra_model", "gen_ms": 99999.0, "output_tokens": 0}
     add_run(store, "timed", outcomes)
     timed = report_json()["summary"][0]
     assert timed["latency_median_ms"] == 1050.0  # (1000 + 1100) / 2
-    assert timed["latency_p95_ms"] == 1905.0     # 1900 + 0.05 * 100 (linear interpolation)
-    assert timed["tokens_per_s"] == 100.0        # 2100 tokens / 21 s
+    assert timed["latency_p95_ms"] == 1905.0  # 1900 + 0.05 * 100 (linear interpolation)
+    assert timed["tokens_per_s"] == 100.0  # 2100 tokens / 21 s
     md = invoke("report").output
     assert "1.05 s / 1.91 s" in md and "| 100.0 " in md
 

@@ -2,16 +2,37 @@
 
 import json
 
-from .report_fixtures import add_run, invoke, store  # noqa: F401 (store is a fixture)
+from .report_fixtures import add_run, invoke
 
 
 def two_runs(store):
-    a = add_run(store, "base", {"F1-0001": "correct", "F2-0002": "correct", "F3-0003": "wrong_result",
-                                "F4-0004": "syntax_error", "F5-0005": "correct", "F6-0006": "infra_db",
-                                "F6-0007": "exec_error"})
-    b = add_run(store, "ft", {"F1-0001": "correct", "F2-0002": "wrong_result", "F3-0003": "correct",
-                              "F4-0004": "correct", "F5-0005": "correct", "F6-0006": "correct",
-                              "F6-0007": "timeout", "F6-0008": "correct"})
+    a = add_run(
+        store,
+        "base",
+        {
+            "F1-0001": "correct",
+            "F2-0002": "correct",
+            "F3-0003": "wrong_result",
+            "F4-0004": "syntax_error",
+            "F5-0005": "correct",
+            "F6-0006": "infra_db",
+            "F6-0007": "exec_error",
+        },
+    )
+    b = add_run(
+        store,
+        "ft",
+        {
+            "F1-0001": "correct",
+            "F2-0002": "wrong_result",
+            "F3-0003": "correct",
+            "F4-0004": "correct",
+            "F5-0005": "correct",
+            "F6-0006": "correct",
+            "F6-0007": "timeout",
+            "F6-0008": "correct",
+        },
+    )
     return a, b
 
 

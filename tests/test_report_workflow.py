@@ -21,8 +21,7 @@ def actionlint() -> str:
 
 
 def lint(path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([actionlint(), "-no-color", str(path)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run([actionlint(), "-no-color", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
 def test_actionlint_accepts_the_nightly_workflow():
@@ -36,8 +35,9 @@ def test_actionlint_would_catch_a_broken_workflow(tmp_path):
     broken = tmp_path / ".github" / "workflows" / "nightly.yml"
     broken.parent.mkdir(parents=True)
     broken.write_text(WORKFLOW.read_text().replace("steps.gold.outputs.run_id", "steps.nosuchstep.outputs.run_id"))
-    result = subprocess.run([actionlint(), "-no-color", str(broken)], cwd=tmp_path, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [actionlint(), "-no-color", str(broken)], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 1 and "nosuchstep" in result.stdout
 
 
@@ -50,7 +50,7 @@ def test_workflow_runs_the_models_and_gates_them():
     for model in ("gold", "retrieval", "ft"):
         assert f".venv/bin/harness run --model {model} --quiet" in text
     assert "if: ${{ !cancelled() && env.GOOGLE_API_KEY != '' }}" in text
-    for baseline in ("baselines/gold.json", "baselines/retrieval.json", "baselines/ft.json", 'baselines/$model.json'):
+    for baseline in ("baselines/gold.json", "baselines/retrieval.json", "baselines/ft.json", "baselines/$model.json"):
         assert f"--baseline {baseline}" in text or f'--baseline "{baseline}"' in text
     assert text.count('>> "$GITHUB_STEP_SUMMARY"') >= 5
     assert text.count("actions/upload-artifact@v4") == 2 and "results.db" in text

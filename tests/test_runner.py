@@ -40,7 +40,10 @@ def big_suite(tmp_path: Path, copies: int) -> Path:
         for copy in range(copies):
             for item in items:
                 if item["split"] == "test":
-                    handle.write(json.dumps({**item, "id": f"{item['id']}-{copy:04d}", "group_id": f"{item['id']}-{copy:04d}"}) + "\n")
+                    handle.write(
+                        json.dumps({**item, "id": f"{item['id']}-{copy:04d}", "group_id": f"{item['id']}-{copy:04d}"})
+                        + "\n"
+                    )
     (folder / "manifest.json").write_text((TINY_SUITE / "manifest.json").read_text())
     return folder
 
@@ -48,8 +51,25 @@ def big_suite(tmp_path: Path, copies: int) -> Path:
 def start_run_and_wait(suite: Path, db: Path, judged_at_least: int) -> tuple[subprocess.Popen, int]:
     """`harness run --model gold` in a child process, returned once it has judged some items."""
     env = {**os.environ, "HARNESS_DB": str(db)}
-    process = subprocess.Popen([sys.executable, "-m", "harness.cli.main", "run", "--model", "gold", "--suite", str(suite),
-                                "--concurrency", "1", "--quiet"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "harness.cli.main",
+            "run",
+            "--model",
+            "gold",
+            "--suite",
+            str(suite),
+            "--concurrency",
+            "1",
+            "--quiet",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     judged = 0
     while time.monotonic() < deadline and judged < judged_at_least:
@@ -77,7 +97,9 @@ def test_gold_scores_100_percent_on_all_three_levels(tiny_graph, tmp_path):
     run_id = result.stdout.strip()
     rows = results(db, run_id)
     assert len(rows) == 8
-    assert all(r["outcome"] == "correct" and r["syntax_ok"] and r["exec_ok"] and r["match"] and r["strict_match"] for r in rows)
+    assert all(
+        r["outcome"] == "correct" and r["syntax_ok"] and r["exec_ok"] and r["match"] and r["strict_match"] for r in rows
+    )
     run = Store(db).get_run(run_id)
     assert run["status"] == "finished" and run["graph_fingerprint"] == run["fingerprint_after"]
     assert run["neo4j_version"].startswith("5.26") and json.loads(run["model_spec"])["adapter"] == "gold"
@@ -86,19 +108,37 @@ def test_gold_scores_100_percent_on_all_three_levels(tiny_graph, tmp_path):
 def test_gold_results_are_cached_per_graph(tiny_graph, tmp_path):
     db = tmp_path / "r.db"
     run_cli("--model", "gold", "--suite", str(TINY_SUITE), "--db", str(db))
-    cached = sqlite3.connect(db).execute("select count(*), count(distinct graph_fingerprint) from gold_cache").fetchone()
+    cached = (
+        sqlite3.connect(db).execute("select count(*), count(distinct graph_fingerprint) from gold_cache").fetchone()
+    )
     assert cached == (8, 1)
 
 
 def test_write_queries_from_a_model_are_forbidden_and_the_graph_is_unchanged(tiny_graph, tmp_path):
     before = fingerprint(tiny_graph)
     replay = tmp_path / "replay.jsonl"
-    replay.write_text("\n".join(json.dumps(r) for r in [
-        {"id": "t1", "output": "MATCH (g:Gene) DETACH DELETE g"},
-        {"id": "t2", "output": "CREATE (:Gene {symbol: 'X'}) RETURN 1"},
-        {"id": "t3", "output": "```cypher\nMATCH (t:Therapy) SET t.name = 'x' RETURN t\n```"},
-    ]))
-    result = run_cli("--model", "replay", "--replay", str(replay), "--suite", str(TINY_SUITE), "--db", str(tmp_path / "r.db"), "--limit", "3")
+    replay.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"id": "t1", "output": "MATCH (g:Gene) DETACH DELETE g"},
+                {"id": "t2", "output": "CREATE (:Gene {symbol: 'X'}) RETURN 1"},
+                {"id": "t3", "output": "```cypher\nMATCH (t:Therapy) SET t.name = 'x' RETURN t\n```"},
+            ]
+        )
+    )
+    result = run_cli(
+        "--model",
+        "replay",
+        "--replay",
+        str(replay),
+        "--suite",
+        str(TINY_SUITE),
+        "--db",
+        str(tmp_path / "r.db"),
+        "--limit",
+        "3",
+    )
     assert result.exit_code == 0, result.output
     outcomes = {r["item_id"]: r["outcome"] for r in results(tmp_path / "r.db", result.stdout.strip())}
     assert outcomes == {"t1": "forbidden", "t2": "forbidden", "t3": "forbidden"}
@@ -121,7 +161,9 @@ def test_infra_errors_are_not_scored_and_are_retried_on_resume(tiny_graph, tmp_p
     assert counts == {"correct": 3, "wrong_result": 1, "infra_model": 4}
     # second pass: the model answers everything; only the 4 infra items are asked again
     replay.write_text("\n".join(json.dumps({"id": i["id"], "output": i["cypher"]}) for i in items))
-    run2 = run_cli("--model", "replay", "--replay", str(replay), "--suite", str(TINY_SUITE), "--db", str(db), "--resume")
+    run2 = run_cli(
+        "--model", "replay", "--replay", str(replay), "--suite", str(TINY_SUITE), "--db", str(db), "--resume"
+    )
     assert run2.exit_code == 0, run2.output
     assert run2.stdout.strip() == run_id and "4 items judged now" in run2.stderr
     assert Store(db).outcome_counts(run_id) == {"correct": 7, "wrong_result": 1}  # scored items were not re-judged
@@ -146,7 +188,11 @@ def test_sigkill_mid_run_then_resume_judges_every_item_exactly_once(tiny_graph, 
     assert len(rows) == 1200 and len({r["item_id"] for r in rows}) == 1200
     assert all(r["attempts"] == 1 for r in rows)  # nothing judged twice
     clean = run_cli("--model", "gold", "--suite", str(suite), "--db", str(tmp_path / "clean.db"))
-    assert Store(db).outcome_counts(run["id"]) == Store(tmp_path / "clean.db").outcome_counts(clean.stdout.strip()) == {"correct": 1200}
+    assert (
+        Store(db).outcome_counts(run["id"])
+        == Store(tmp_path / "clean.db").outcome_counts(clean.stdout.strip())
+        == {"correct": 1200}
+    )
 
 
 def test_rescore_judges_stored_generations_without_the_model(tiny_graph, tmp_path):
@@ -160,11 +206,14 @@ def test_rescore_judges_stored_generations_without_the_model(tiny_graph, tmp_pat
     assert json.loads(Store(db).get_run(second)["options"])["rescore_of"] == first
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--model", "no-such-model"], "unknown model 'no-such-model'"),
-    (["--model", "gold", "--suite", "no-such-suite"], "suite 'no-such-suite' not found"),
-    (["--model", "replay"], "needs a file"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--model", "no-such-model"], "unknown model 'no-such-model'"),
+        (["--model", "gold", "--suite", "no-such-suite"], "suite 'no-such-suite' not found"),
+        (["--model", "replay"], "needs a file"),
+    ],
+)
 def test_bad_input_gives_one_error_and_no_run_rows(tiny_graph, tmp_path, args, message):
     db = tmp_path / "r.db"
     result = run_cli(*args, "--db", str(db), *(["--suite", str(TINY_SUITE)] if "--suite" not in args else []))
@@ -173,11 +222,14 @@ def test_bad_input_gives_one_error_and_no_run_rows(tiny_graph, tmp_path, args, m
     assert not db.exists() or Store(db).runs() == []
 
 
-@pytest.mark.parametrize("content, message", [
-    ('{"id": "t1", "output": "MATCH (n) RETURN n"}\n{bad json', "line 2: bad JSON"),
-    ('{"id": "nope", "output": "MATCH (n) RETURN n"}', "not in the suite"),
-    ('{"output": "MATCH (n) RETURN n"}', "line 1: expected an object"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('{"id": "t1", "output": "MATCH (n) RETURN n"}\n{bad json', "line 2: bad JSON"),
+        ('{"id": "nope", "output": "MATCH (n) RETURN n"}', "not in the suite"),
+        ('{"output": "MATCH (n) RETURN n"}', "line 1: expected an object"),
+    ],
+)
 def test_bad_replay_files_give_one_error_and_no_run_rows(tiny_graph, tmp_path, content, message):
     replay = tmp_path / "replay.jsonl"
     replay.write_text(content)
@@ -194,7 +246,9 @@ def test_a_suite_from_another_graph_is_refused(use_neo4j, tmp_path):
 
 def test_database_from_a_newer_schema_is_refused(tmp_path):
     db = tmp_path / "r.db"
-    Store(db).db["_sqlite_migrations"].insert({"migration_set": "oncograph_harness", "name": "from_the_future", "applied_at": "x"})
+    Store(db).db["_sqlite_migrations"].insert(
+        {"migration_set": "oncograph_harness", "name": "from_the_future", "applied_at": "x"}
+    )
     result = CliRunner().invoke(cli, ["rescore", "anything", "--db", str(db)])
     assert result.exit_code == 1 and "newer harness" in result.stderr
 

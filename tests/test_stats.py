@@ -55,7 +55,7 @@ def test_mcnemar_exact_small_tables():
 
 def test_mcnemar_large_table_is_tiny_and_exact():
     # b=0, c=30: 2 / 2^30
-    assert mcnemar_exact(0, 30) == pytest.approx(2 / 2 ** 30, rel=1e-12)
+    assert mcnemar_exact(0, 30) == pytest.approx(2 / 2**30, rel=1e-12)
     assert math.isfinite(mcnemar_exact(400, 600))
 
 

@@ -44,7 +44,9 @@ def items(demo_suite):
 
 
 def test_generate_twice_gives_byte_identical_files_equal_to_the_committed_suite(demo_suite, use_neo4j, tmp_path):
-    result = CliRunner().invoke(cli, ["suite", "generate", "--name", "demo", "--seed", "0", "--out", str(tmp_path / "again")])
+    result = CliRunner().invoke(
+        cli, ["suite", "generate", "--name", "demo", "--seed", "0", "--out", str(tmp_path / "again")]
+    )
     assert result.exit_code == 0, result.output
     for name in ("items.jsonl", "manifest.json"):
         fresh = (tmp_path / "again" / name).read_bytes()
@@ -63,8 +65,9 @@ def test_manifest_records_fingerprint_counts_and_templates(demo_suite, items, de
     assert manifest["seed"] == 0 and manifest["generator_version"]
     assert manifest["n_items"] == len(items)
     per_family = Counter((i.family_id, i.split) for i in items)
-    assert manifest["counts"]["families"] == {f: {"train": per_family[(f, "train")], "test": per_family[(f, "test")]}
-                                              for f in FAMILIES}
+    assert manifest["counts"]["families"] == {
+        f: {"train": per_family[(f, "train")], "test": per_family[(f, "test")]} for f in FAMILIES
+    }
     assert {t["id"] for t in manifest["templates"]} == {t.id for t in all_templates()}
     assert not re.search(r"\d{4}-\d\d-\d\dT", (demo_suite.folder / "manifest.json").read_text())  # no timestamps
 
@@ -94,7 +97,9 @@ def test_groups_never_straddle_the_split(items):
 
 def test_holding_out_entities_keeps_them_out_of_training(use_neo4j, tmp_path):
     out = tmp_path / "held"
-    result = CliRunner().invoke(cli, ["suite", "generate", "--out", str(out), "--groups", "4", "--holdout-fraction", "0.15"])
+    result = CliRunner().invoke(
+        cli, ["suite", "generate", "--out", str(out), "--groups", "4", "--holdout-fraction", "0.15"]
+    )
     assert result.exit_code == 0, result.output
     suite = open_suite(str(out))
     held = set(suite.manifest["holdout_entities"])
@@ -195,14 +200,19 @@ def test_heldout_wordings_are_used_in_test_questions_only(demo_suite, items):
             assert wording in heldout[item.template_id], item.id
     for template_id, wordings in heldout.items():  # every held-out wording is actually asked
         assert {i.extra["wording_id"] for i in items if i.template_id == template_id and i.split == "test"} >= wordings
-    train_text = {normalize_question(templates[i.template_id].wordings[i.extra["wording_id"]]) for i in items
-                  if i.split == "train"}
+    train_text = {
+        normalize_question(templates[i.template_id].wordings[i.extra["wording_id"]])
+        for i in items
+        if i.split == "train"
+    }
     assert not train_text & {normalize_question(templates[t].wordings[w]) for t, ws in heldout.items() for w in ws}
 
 
 def test_heldout_wordings_option_is_recorded_and_zero_turns_it_off(use_neo4j, tmp_path):
     out = tmp_path / "shared"
-    result = CliRunner().invoke(cli, ["suite", "generate", "--out", str(out), "--groups", "3", "--heldout-wordings", "0"])
+    result = CliRunner().invoke(
+        cli, ["suite", "generate", "--out", str(out), "--groups", "3", "--heldout-wordings", "0"]
+    )
     assert result.exit_code == 0, result.output
     suite = open_suite(str(out))
     assert suite.manifest["options"]["heldout_wordings"] == 0
@@ -211,8 +221,15 @@ def test_heldout_wordings_option_is_recorded_and_zero_turns_it_off(use_neo4j, tm
 
 
 def test_heldout_wordings_never_take_the_base_or_every_training_paraphrase():
-    template = Template("t", "T.1", "F1", (("gene_symbol", "gene"),), ("a {gene_symbol}", "b {gene_symbol}",
-                        "c {gene_symbol}", "d {gene_symbol}"), lambda p: "RETURN 1 AS x LIMIT 1", lambda s: [])
+    template = Template(
+        "t",
+        "T.1",
+        "F1",
+        (("gene_symbol", "gene"),),
+        ("a {gene_symbol}", "b {gene_symbol}", "c {gene_symbol}", "d {gene_symbol}"),
+        lambda p: "RETURN 1 AS x LIMIT 1",
+        lambda s: [],
+    )
     assert heldout_wordings(template, 0) == ()
     assert heldout_wordings(template, 1) == (3,)
     assert heldout_wordings(template, 2) == (2, 3)
@@ -221,8 +238,16 @@ def test_heldout_wordings_never_take_the_base_or_every_training_paraphrase():
     synonyms = SynonymIndex(snap)
     for split, allowed in (("train", {0, 1}), ("test", {0, 2, 3})):
         for seed in range(20):
-            members = group_items(template, {"gene_symbol": "EGFR"}, "RETURN 1 AS x LIMIT 1", "T.1-001",
-                                  random.Random(seed), synonyms, split=split, heldout=(2, 3))
+            members = group_items(
+                template,
+                {"gene_symbol": "EGFR"},
+                "RETURN 1 AS x LIMIT 1",
+                "T.1-001",
+                random.Random(seed),
+                synonyms,
+                split=split,
+                heldout=(2, 3),
+            )
             assert {m.extra["wording_id"] for m in members} <= allowed, (split, seed)
             assert all(m.extra["wording_id"] in (2, 3) for m in members if split == "test" and m.source != "base")
 

@@ -65,18 +65,48 @@ def test_import_keeps_explicit_splits_and_refuses_to_overwrite(tmp_path):
     assert result.exit_code == 1 and "--force" in result.stderr
 
 
-@pytest.mark.parametrize("lines, line_number, message", [
-    (['{"id": "a", "family_id": "F1", "question": "q?", "cypher": "RETURN 1 AS x LIMIT 1"}', "", "{oops"], 3, "bad JSON"),
-    (['{"id": "a", "family_id": "F1", "question": "q?", "cypher": "RETURN 1 AS x LIMIT 1"}',
-      '{"id": "b", "family_id": "F1", "question": "q2?"}'], 2, "missing field cypher"),
-    (['{"id": "a", "family_id": "F1", "question": "q?", "cypher": "RETURN 1 AS x LIMIT 1"}',
-      '{"id": "b", "family_id": "F1", "question": "q2?", "cypher": "RETURN 2 AS x LIMIT 1"}',
-      '{"id": "a", "family_id": "F1", "question": "q3?", "cypher": "RETURN 3 AS x LIMIT 1"}'], 3, "duplicate id 'a'"),
-    (['{"id": "a", "family_id": "F1", "question": "q?", "cypher": "RETURN 1 AS x LIMIT 1"}',
-      '{"id": "b", "family_id": "F9", "question": "q2?", "cypher": "RETURN 2 AS x LIMIT 1"}'], 2, "unknown family 'F9'"),
-    (['{"id": "a", "family_id": "F1", "question": "q?", "cypher": "RETURN 1 AS x LIMIT 1", "placeholders": "x"}'], 1,
-     "field placeholders must be a JSON object"),
-])
+@pytest.mark.parametrize(
+    "lines, line_number, message",
+    [
+        (
+            ['{"id": "a", "family_id": "F1", "question": "q?", "cypher": "RETURN 1 AS x LIMIT 1"}', "", "{oops"],
+            3,
+            "bad JSON",
+        ),
+        (
+            [
+                '{"id": "a", "family_id": "F1", "question": "q?", "cypher": "RETURN 1 AS x LIMIT 1"}',
+                '{"id": "b", "family_id": "F1", "question": "q2?"}',
+            ],
+            2,
+            "missing field cypher",
+        ),
+        (
+            [
+                '{"id": "a", "family_id": "F1", "question": "q?", "cypher": "RETURN 1 AS x LIMIT 1"}',
+                '{"id": "b", "family_id": "F1", "question": "q2?", "cypher": "RETURN 2 AS x LIMIT 1"}',
+                '{"id": "a", "family_id": "F1", "question": "q3?", "cypher": "RETURN 3 AS x LIMIT 1"}',
+            ],
+            3,
+            "duplicate id 'a'",
+        ),
+        (
+            [
+                '{"id": "a", "family_id": "F1", "question": "q?", "cypher": "RETURN 1 AS x LIMIT 1"}',
+                '{"id": "b", "family_id": "F9", "question": "q2?", "cypher": "RETURN 2 AS x LIMIT 1"}',
+            ],
+            2,
+            "unknown family 'F9'",
+        ),
+        (
+            [
+                '{"id": "a", "family_id": "F1", "question": "q?", "cypher": "RETURN 1 AS x LIMIT 1", "placeholders": "x"}'
+            ],
+            1,
+            "field placeholders must be a JSON object",
+        ),
+    ],
+)
 def test_bad_input_names_file_and_line_and_writes_nothing(tmp_path, lines, line_number, message):
     source = tmp_path / "bad.jsonl"
     source.write_text("\n".join(lines) + "\n")

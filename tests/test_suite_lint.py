@@ -39,14 +39,17 @@ def test_committed_demo_suite_lints_clean_within_a_minute(use_neo4j):
     assert "ERROR" not in result.stdout
 
 
-@pytest.mark.parametrize("case, kinds", [
-    ("lint_bad_gold", {"error"}),
-    ("lint_exact_limit", {"exact_limit"}),
-    ("lint_nondeterministic", {"nondeterministic"}),
-    ("lint_clock", {"clock"}),
-    ("lint_duplicate_question", {"duplicate_question"}),
-    ("lint_leakage", {"leakage"}),
-])
+@pytest.mark.parametrize(
+    "case, kinds",
+    [
+        ("lint_bad_gold", {"error"}),
+        ("lint_exact_limit", {"exact_limit"}),
+        ("lint_nondeterministic", {"nondeterministic"}),
+        ("lint_clock", {"clock"}),
+        ("lint_duplicate_question", {"duplicate_question"}),
+        ("lint_leakage", {"leakage"}),
+    ],
+)
 def test_lint_catches_each_hard_problem_class(case, kinds, use_neo4j, neo4j_driver, demo_fingerprint):
     result = lint(FIXTURES / case)
     assert result.exit_code == 1, result.output
@@ -81,8 +84,9 @@ def test_clean_and_empty_suites_pass_but_report_empty_golds(use_neo4j):
 
 def test_stale_gold_is_a_hard_problem(use_neo4j, tmp_path):
     folder = tmp_path / "stale"
-    result = CliRunner().invoke(cli, ["suite", "import", str(FIXTURES / "oncograph_sample.jsonl"), "--name", "stale",
-                                      "--out", str(folder)])
+    result = CliRunner().invoke(
+        cli, ["suite", "import", str(FIXTURES / "oncograph_sample.jsonl"), "--name", "stale", "--out", str(folder)]
+    )
     assert result.exit_code == 0, result.output
     assert lint(folder).exit_code == 0
     lines = (folder / "items.jsonl").read_text().splitlines()

@@ -6,17 +6,20 @@ from harness.suitegen import cypher as c
 from harness.suitegen import scan
 
 
-@pytest.mark.parametrize("query, ordered", [
-    ("MATCH (g:Gene) RETURN g.symbol AS s ORDER BY s LIMIT 3", True),
-    ("MATCH (g:Gene) RETURN DISTINCT g.symbol AS s ORDER BY g.symbol DESC LIMIT 3", True),
-    ("MATCH (g:Gene) RETURN g.symbol ORDER BY g.symbol LIMIT 3", True),
-    ("MATCH (b)-[r]->(t) WITH b.s AS s, count(r) AS c RETURN s AS s, c AS c ORDER BY c DESC, s ASC LIMIT 5", True),
-    ("MATCH (g:Gene) RETURN g.symbol AS s, g.hgnc_id AS h ORDER BY s LIMIT 3", False),  # h not ordered
-    ("MATCH (g:Gene) WITH g ORDER BY g.symbol RETURN g.symbol AS s LIMIT 3", False),  # order before RETURN
-    ("MATCH (g:Gene) RETURN g.symbol AS s LIMIT 3", False),
-    ("MATCH (g) RETURN g.s AS s ORDER BY s UNION MATCH (h) RETURN h.s AS s ORDER BY s", False),
-    ("MATCH (g) WHERE EXISTS { MATCH (g)--(x) RETURN x ORDER BY x } RETURN g.s AS s, g.t AS t LIMIT 5", False),
-])
+@pytest.mark.parametrize(
+    "query, ordered",
+    [
+        ("MATCH (g:Gene) RETURN g.symbol AS s ORDER BY s LIMIT 3", True),
+        ("MATCH (g:Gene) RETURN DISTINCT g.symbol AS s ORDER BY g.symbol DESC LIMIT 3", True),
+        ("MATCH (g:Gene) RETURN g.symbol ORDER BY g.symbol LIMIT 3", True),
+        ("MATCH (b)-[r]->(t) WITH b.s AS s, count(r) AS c RETURN s AS s, c AS c ORDER BY c DESC, s ASC LIMIT 5", True),
+        ("MATCH (g:Gene) RETURN g.symbol AS s, g.hgnc_id AS h ORDER BY s LIMIT 3", False),  # h not ordered
+        ("MATCH (g:Gene) WITH g ORDER BY g.symbol RETURN g.symbol AS s LIMIT 3", False),  # order before RETURN
+        ("MATCH (g:Gene) RETURN g.symbol AS s LIMIT 3", False),
+        ("MATCH (g) RETURN g.s AS s ORDER BY s UNION MATCH (h) RETURN h.s AS s ORDER BY s", False),
+        ("MATCH (g) WHERE EXISTS { MATCH (g)--(x) RETURN x ORDER BY x } RETURN g.s AS s, g.t AS t LIMIT 5", False),
+    ],
+)
 def test_totally_ordered_needs_every_returned_column_in_the_final_order_by(query, ordered):
     assert scan.totally_ordered(query) is ordered
 
@@ -29,22 +32,25 @@ def test_final_limit_and_probe_ignore_string_literals():
     assert scan.final_limit("MATCH (t) RETURN t.name AS n") is None
 
 
-@pytest.mark.parametrize("query, kinds", [
-    ("RETURN date() AS d LIMIT 1", {"clock"}),
-    ("RETURN timestamp() AS t LIMIT 1", {"clock"}),
-    ("MATCH (g) WHERE datetime.realtime().year > 2000 RETURN g.s AS s LIMIT 1", {"clock"}),
-    ("RETURN 'date() rand() timestamp() id(x)' AS s LIMIT 1", set()),
-    ("RETURN date('2020-01-01') AS d LIMIT 1", set()),  # a fixed date is not the clock
-    ("MATCH (g) RETURN g.s AS s, rand() AS r LIMIT 5", {"nondeterministic"}),
-    ("MATCH (g) RETURN elementId(g) AS i LIMIT 5", {"nondeterministic"}),
-    ("MATCH (g) WITH g LIMIT 3 RETURN g.s AS s LIMIT 5", {"nondeterministic"}),
-    ("MATCH (g) WITH g ORDER BY g.s LIMIT 3 RETURN g.s AS s LIMIT 5", set()),
-    ("MATCH (g) WITH collect(g.s) AS xs RETURN xs[..3] AS f LIMIT 1", {"nondeterministic"}),
-    ("MATCH (g) RETURN head(collect(g.s)) AS f LIMIT 1", {"nondeterministic"}),
-    ("MATCH (g) WITH g ORDER BY g.s WITH collect(g.s) AS xs RETURN xs[0] AS f LIMIT 1", set()),
-    ("MATCH (g) RETURN collect(g.s) AS xs LIMIT 1", set()),  # a whole list compares as a multiset
-    ("MATCH (g) RETURN g.s AS s", {"no_limit"}),
-])
+@pytest.mark.parametrize(
+    "query, kinds",
+    [
+        ("RETURN date() AS d LIMIT 1", {"clock"}),
+        ("RETURN timestamp() AS t LIMIT 1", {"clock"}),
+        ("MATCH (g) WHERE datetime.realtime().year > 2000 RETURN g.s AS s LIMIT 1", {"clock"}),
+        ("RETURN 'date() rand() timestamp() id(x)' AS s LIMIT 1", set()),
+        ("RETURN date('2020-01-01') AS d LIMIT 1", set()),  # a fixed date is not the clock
+        ("MATCH (g) RETURN g.s AS s, rand() AS r LIMIT 5", {"nondeterministic"}),
+        ("MATCH (g) RETURN elementId(g) AS i LIMIT 5", {"nondeterministic"}),
+        ("MATCH (g) WITH g LIMIT 3 RETURN g.s AS s LIMIT 5", {"nondeterministic"}),
+        ("MATCH (g) WITH g ORDER BY g.s LIMIT 3 RETURN g.s AS s LIMIT 5", set()),
+        ("MATCH (g) WITH collect(g.s) AS xs RETURN xs[..3] AS f LIMIT 1", {"nondeterministic"}),
+        ("MATCH (g) RETURN head(collect(g.s)) AS f LIMIT 1", {"nondeterministic"}),
+        ("MATCH (g) WITH g ORDER BY g.s WITH collect(g.s) AS xs RETURN xs[0] AS f LIMIT 1", set()),
+        ("MATCH (g) RETURN collect(g.s) AS xs LIMIT 1", set()),  # a whole list compares as a multiset
+        ("MATCH (g) RETURN g.s AS s", {"no_limit"}),
+    ],
+)
 def test_static_problems(query, kinds):
     assert {kind for kind, _ in scan.problems(query)} == kinds
 

@@ -45,7 +45,9 @@ QWEN3_4B = Shape(layers=36, hidden=2560, heads=32, kv_heads=8, head_dim=128, ffn
 
 def byte_tokens() -> list[str]:
     """GPT-2's byte-to-unicode alphabet: the 256 byte-level base tokens."""
-    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    printable = (
+        list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    )
     chars, extra = {}, 0
     for b in range(256):
         if b in printable:
@@ -67,8 +69,15 @@ def vocabulary(size: int = 0) -> tuple[list[str], list[int], list[str]]:
     return tokens, [int(t) for t in types], list(MERGES)
 
 
-def write_tiny_gguf(path: str | Path, shape: Shape = TINY, *, seed: int = 0, quant: str = "F32",
-                    chat_template: str | None = CHATML, name: str = "tiny-qwen3") -> Path:
+def write_tiny_gguf(
+    path: str | Path,
+    shape: Shape = TINY,
+    *,
+    seed: int = 0,
+    quant: str = "F32",
+    chat_template: str | None = CHATML,
+    name: str = "tiny-qwen3",
+) -> Path:
     """Write a qwen3 GGUF with random weights; `quant` is F32 or Q8_0 for the 2-D weights."""
     import gguf
 
@@ -105,7 +114,7 @@ def write_tiny_gguf(path: str | Path, shape: Shape = TINY, *, seed: int = 0, qua
         if qtype is None:
             weights = rng.standard_normal((rows, cols), dtype=np.float32) * 0.5
             if name == "token_embd.weight":  # tied output: zero rows give special tokens logit 0, so greedy
-                weights[-len(SPECIALS):] = 0  # decoding never ends on its own; a grammar still can end it
+                weights[-len(SPECIALS) :] = 0  # decoding never ends on its own; a grammar still can end it
             writer.add_tensor(name, weights)
             return
         # Quantizing billions of random weights is slow; a random 64-row block, tiled, times the same.
@@ -137,15 +146,3 @@ def write_tiny_gguf(path: str | Path, shape: Shape = TINY, *, seed: int = 0, qua
     writer.write_tensors_to_file()
     writer.close()
     return path
-
-
-try:  # the fixture for tests; scripts/bench_llama_gpu.py imports this module without pytest
-    import pytest
-except ImportError:  # pragma: no cover
-    pytest = None
-
-if pytest is not None:
-    @pytest.fixture(scope="session")
-    def tiny_gguf(tmp_path_factory) -> Path:
-        """The tiny model, written once per test session (import it into a test module to use it)."""
-        return write_tiny_gguf(tmp_path_factory.mktemp("gguf") / "tiny-qwen3.gguf")

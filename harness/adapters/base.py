@@ -16,8 +16,8 @@ from ..suitegen.model import SuiteItem
 
 @dataclass
 class Generation:
-    output: str | None = None          # raw model text (None when the call failed)
-    infra_error: str | None = None     # set when no usable answer came back for infra reasons
+    output: str | None = None  # raw model text (None when the call failed)
+    infra_error: str | None = None  # set when no usable answer came back for infra reasons
     gen_ms: float | None = None
     prompt_tokens: int | None = None
     output_tokens: int | None = None

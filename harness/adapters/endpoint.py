@@ -36,14 +36,14 @@ class EndpointAdapter(Adapter):
     name = "endpoint"
     option_defaults = {
         "base_url": "http://127.0.0.1:8080/v1",
-        "model": "default",          # the name the server knows the model by
-        "api_key_env": None,         # env var with a bearer token, if the server wants one
+        "model": "default",  # the name the server knows the model by
+        "api_key_env": None,  # env var with a bearer token, if the server wants one
         "system_prompt_file": None,
         "max_tokens": 512,
         "temperature": 0.0,
         "top_p": 1.0,
         "seed": 0,
-        "extra_body": {},            # server-specific fields, e.g. {top_k = 1, repeat_penalty = 1.0} for llama.cpp
+        "extra_body": {},  # server-specific fields, e.g. {top_k = 1, repeat_penalty = 1.0} for llama.cpp
         "timeout_s": 120.0,
         "max_concurrency": 8,
         "max_retries": 3,
@@ -86,7 +86,10 @@ class EndpointAdapter(Adapter):
                 return True, f"server at {base} answers (models list needs a key: HTTP {exc.code})"
             return False, f"server at {base} answered HTTP {exc.code} to GET /models"
         except (urllib.error.URLError, OSError) as exc:
-            return False, f"no server answers at {base} ({_reason(exc)}): start one (e.g. llama-server ... --port 8080) or set base_url"
+            return (
+                False,
+                f"no server answers at {base} ({_reason(exc)}): start one (e.g. llama-server ... --port 8080) or set base_url",
+            )
         return True, f"server at {base}"
 
     def check(self):
@@ -96,9 +99,13 @@ class EndpointAdapter(Adapter):
             raise ModelUnavailable(f"model {self.spec.name!r}: {why}")
 
     def describe(self):
-        info = {"base_url": self.base_url, "model": self.options["model"], "max_concurrency": self.max_concurrency,
-                "decoding": {k: self.options[k] for k in ("temperature", "top_p", "seed", "max_tokens", "extra_body")},
-                "system_prompt_sha256": sha256_text(self.system_prompt) if self.system_prompt is not None else None}
+        info = {
+            "base_url": self.base_url,
+            "model": self.options["model"],
+            "max_concurrency": self.max_concurrency,
+            "decoding": {k: self.options[k] for k in ("temperature", "top_p", "seed", "max_tokens", "extra_body")},
+            "system_prompt_sha256": sha256_text(self.system_prompt) if self.system_prompt is not None else None,
+        }
         try:
             with urllib.request.urlopen(f"{self.base_url}/models", timeout=5) as response:
                 info["server_models"] = [m.get("id") for m in json.load(response).get("data", [])]
@@ -110,8 +117,14 @@ class EndpointAdapter(Adapter):
         o = self.options
         messages = [{"role": "system", "content": self.system_prompt}] if self.system_prompt is not None else []
         messages.append({"role": "user", "content": question})
-        body = {"model": o["model"], "messages": messages, "max_tokens": int(o["max_tokens"]),
-                "temperature": float(o["temperature"]), "top_p": float(o["top_p"]), "stream": False}
+        body = {
+            "model": o["model"],
+            "messages": messages,
+            "max_tokens": int(o["max_tokens"]),
+            "temperature": float(o["temperature"]),
+            "top_p": float(o["top_p"]),
+            "stream": False,
+        }
         if o["seed"] is not None:
             body["seed"] = int(o["seed"])
         body.update(o["extra_body"] or {})
@@ -135,13 +148,17 @@ class EndpointAdapter(Adapter):
             except urllib.error.HTTPError as exc:
                 text = exc.read().decode("utf-8", "replace")[:300]
                 if exc.code == 404:
-                    return Generation(infra_error=f"model unavailable: {o['model']} at {self.base_url} (HTTP 404: {text})",
-                                      retries=retries)
+                    return Generation(
+                        infra_error=f"model unavailable: {o['model']} at {self.base_url} (HTTP 404: {text})",
+                        retries=retries,
+                    )
                 if exc.code not in (408, 429) and exc.code < 500:
-                    return Generation(infra_error=f"server refused the request: HTTP {exc.code}: {text}", retries=retries)
+                    return Generation(
+                        infra_error=f"server refused the request: HTTP {exc.code}: {text}", retries=retries
+                    )
                 delay = parse_retry_after(exc.headers.get("Retry-After"))
                 problem = f"HTTP {exc.code}: {text}"
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 problem = f"timed out after {o['timeout_s']}s"
             except (urllib.error.URLError, ConnectionError, OSError) as exc:
                 if isinstance(getattr(exc, "reason", None), (TimeoutError, socket.timeout)):
@@ -153,10 +170,16 @@ class EndpointAdapter(Adapter):
             except (_Failed, ValueError) as exc:  # a 200 that is not a chat completion
                 return Generation(infra_error=f"{self.base_url}: {exc}", retries=retries)
             if retries >= int(o["max_retries"]):
-                return Generation(infra_error=f"{self.base_url}: {problem} (gave up after {retries} retries)", retries=retries)
+                return Generation(
+                    infra_error=f"{self.base_url}: {problem} (gave up after {retries} retries)", retries=retries
+                )
             if delay is not None and delay > float(o["max_wait_s"]):
-                return Generation(infra_error=f"{self.base_url}: {problem}; asked to wait {delay:.0f}s", retries=retries)
-            time.sleep(delay if delay is not None else backoff(retries, float(o["backoff_s"]), float(o["max_backoff_s"])))
+                return Generation(
+                    infra_error=f"{self.base_url}: {problem}; asked to wait {delay:.0f}s", retries=retries
+                )
+            time.sleep(
+                delay if delay is not None else backoff(retries, float(o["backoff_s"]), float(o["max_backoff_s"]))
+            )
             retries += 1
 
     @staticmethod
@@ -167,7 +190,12 @@ class EndpointAdapter(Adapter):
         except (KeyError, IndexError, TypeError, AttributeError):
             raise _Failed(f"not an OpenAI chat completion: {json.dumps(payload)[:300]}") from None
         usage = payload.get("usage") or {}
-        return Generation(output=text or "", gen_ms=ms, prompt_tokens=usage.get("prompt_tokens"),
-                          output_tokens=usage.get("completion_tokens"), finish_reason=choice.get("finish_reason"),
-                          retries=retries, meta={"wall_ms": round((time.perf_counter() - started) * 1000, 1),
-                                                 "served_model": payload.get("model")})
+        return Generation(
+            output=text or "",
+            gen_ms=ms,
+            prompt_tokens=usage.get("prompt_tokens"),
+            output_tokens=usage.get("completion_tokens"),
+            finish_reason=choice.get("finish_reason"),
+            retries=retries,
+            meta={"wall_ms": round((time.perf_counter() - started) * 1000, 1), "served_model": payload.get("model")},
+        )

@@ -60,18 +60,18 @@ def api_key(spec) -> tuple[str | None, str]:
 class GeminiAdapter(Adapter):
     name = "gemini"
     option_defaults = {
-        "model": None,               # API model id, e.g. gemini-2.0-flash (ids retire: a 404 is "model unavailable")
-        "mode": "two_step",          # two_step (expand, then Cypher) or single_step
-        "base_url": None,            # API base URL (proxies, gateways, tests); else $HARNESS_GEMINI_BASE_URL
-        "api_key_env": None,         # env var holding the key; default GOOGLE_API_KEY, then GEMINI_API_KEY
+        "model": None,  # API model id, e.g. gemini-2.0-flash (ids retire: a 404 is "model unavailable")
+        "mode": "two_step",  # two_step (expand, then Cypher) or single_step
+        "base_url": None,  # API base URL (proxies, gateways, tests); else $HARNESS_GEMINI_BASE_URL
+        "api_key_env": None,  # env var holding the key; default GOOGLE_API_KEY, then GEMINI_API_KEY
         "temperature": 0.0,
         "max_output_tokens": 1024,
-        "thinking_budget": None,     # only for models that think (2.5); None leaves the model default
-        "rpm": 15,                   # requests per minute across all threads (0: unlimited)
+        "thinking_budget": None,  # only for models that think (2.5); None leaves the model default
+        "rpm": 15,  # requests per minute across all threads (0: unlimited)
         "max_retries": 6,
-        "backoff_s": 2.0,            # first backoff when the server names no delay
+        "backoff_s": 2.0,  # first backoff when the server names no delay
         "max_backoff_s": 60.0,
-        "max_wait_s": 120.0,         # a server-requested delay longer than this is not waited for
+        "max_wait_s": 120.0,  # a server-requested delay longer than this is not waited for
         "timeout_s": 60.0,
         "max_concurrency": 4,
         "expand_prompt_file": "gemini_expand.txt",
@@ -85,9 +85,11 @@ class GeminiAdapter(Adapter):
         super().__init__(spec, **runtime)
         o = self.options
         if not o["model"]:
-            raise ModelUnavailable(f"{spec.path or spec.name}: set `model = \"gemini-...\"` under [options]")
+            raise ModelUnavailable(f'{spec.path or spec.name}: set `model = "gemini-..."` under [options]')
         if o["mode"] not in MODES:
-            raise ModelUnavailable(f"{spec.path or spec.name}: mode must be one of {', '.join(MODES)}, not {o['mode']!r}")
+            raise ModelUnavailable(
+                f"{spec.path or spec.name}: mode must be one of {', '.join(MODES)}, not {o['mode']!r}"
+            )
         self.max_concurrency = int(o["max_concurrency"])
         self.base_url = o["base_url"] or os.environ.get(BASE_URL_VAR) or None
         self.prompts = {key: read_prompt(spec, o[f"{key}_prompt_file"]) for key in ("expand", "cypher", "single")}
@@ -118,17 +120,23 @@ class GeminiAdapter(Adapter):
         from google.genai import types
 
         key, _ = api_key(self.spec)
-        options = types.HttpOptions(timeout=int(float(self.options["timeout_s"]) * 1000),
-                                    retry_options=types.HttpRetryOptions(attempts=1))  # we retry, and count
+        options = types.HttpOptions(
+            timeout=int(float(self.options["timeout_s"]) * 1000), retry_options=types.HttpRetryOptions(attempts=1)
+        )  # we retry, and count
         if self.base_url:
             options.base_url = self.base_url
         self._client = genai.Client(api_key=key, http_options=options)
         return self._client
 
     def describe(self):
-        return {"model": self.options["model"], "mode": self.options["mode"], "base_url": self.base_url,
-                "rpm": self.options["rpm"], "temperature": self.options["temperature"],
-                "prompts_sha256": {k: sha256_text(v) for k, v in self.prompts.items()}}
+        return {
+            "model": self.options["model"],
+            "mode": self.options["mode"],
+            "base_url": self.base_url,
+            "rpm": self.options["rpm"],
+            "temperature": self.options["temperature"],
+            "prompts_sha256": {k: sha256_text(v) for k, v in self.prompts.items()},
+        }
 
     def generate(self, item):
         client = self._connect()
@@ -145,21 +153,36 @@ class GeminiAdapter(Adapter):
                 prompt = render(self.prompts["single"], question=item.question)
             calls.append(self._call(client, prompt))
         except _Failed as exc:
-            return Generation(infra_error=str(exc), retries=sum(c.retries for c in calls) + exc.retries,
-                              meta={**meta, "wall_ms": round((time.perf_counter() - started) * 1000, 1)})
+            return Generation(
+                infra_error=str(exc),
+                retries=sum(c.retries for c in calls) + exc.retries,
+                meta={**meta, "wall_ms": round((time.perf_counter() - started) * 1000, 1)},
+            )
         last = calls[-1]
-        meta.update(wall_ms=round((time.perf_counter() - started) * 1000, 1), model_version=last.model_version,
-                    thought_tokens=sum(c.thought_tokens for c in calls), calls=len(calls))
-        return Generation(output=last.text, gen_ms=sum(c.ms for c in calls),
-                          prompt_tokens=sum(c.prompt_tokens for c in calls),
-                          output_tokens=sum(c.output_tokens for c in calls),
-                          finish_reason=last.finish_reason, retries=sum(c.retries for c in calls), meta=meta)
+        meta.update(
+            wall_ms=round((time.perf_counter() - started) * 1000, 1),
+            model_version=last.model_version,
+            thought_tokens=sum(c.thought_tokens for c in calls),
+            calls=len(calls),
+        )
+        return Generation(
+            output=last.text,
+            gen_ms=sum(c.ms for c in calls),
+            prompt_tokens=sum(c.prompt_tokens for c in calls),
+            output_tokens=sum(c.output_tokens for c in calls),
+            finish_reason=last.finish_reason,
+            retries=sum(c.retries for c in calls),
+            meta=meta,
+        )
 
     def _config(self):
         from google.genai import types
 
-        config = types.GenerateContentConfig(temperature=float(self.options["temperature"]), candidate_count=1,
-                                             max_output_tokens=int(self.options["max_output_tokens"]))
+        config = types.GenerateContentConfig(
+            temperature=float(self.options["temperature"]),
+            candidate_count=1,
+            max_output_tokens=int(self.options["max_output_tokens"]),
+        )
         if self.options["thinking_budget"] is not None:
             config.thinking_config = types.ThinkingConfig(thinking_budget=int(self.options["thinking_budget"]))
         return config
@@ -181,12 +204,15 @@ class GeminiAdapter(Adapter):
                 return self._parse(response, (time.perf_counter() - started) * 1000, retries)
             except errors.APIError as exc:
                 if exc.code == 404:
-                    raise _Failed(f"model unavailable: {model} ({exc.message or exc.status or 'not found'}); "
-                                  f"the id may be retired: change `model` in {self.spec.path or self.spec.name}",
-                                  retries) from None
+                    raise _Failed(
+                        f"model unavailable: {model} ({exc.message or exc.status or 'not found'}); "
+                        f"the id may be retired: change `model` in {self.spec.path or self.spec.name}",
+                        retries,
+                    ) from None
                 if exc.code not in (408, 429) and not 500 <= (exc.code or 0) < 600:
-                    raise _Failed(f"Gemini API error {exc.code} {exc.status or ''}: {exc.message}".strip(),
-                                  retries) from None
+                    raise _Failed(
+                        f"Gemini API error {exc.code} {exc.status or ''}: {exc.message}".strip(), retries
+                    ) from None
                 server_delay = retry_info_delay(exc.details)
                 if server_delay is None and getattr(exc, "response", None) is not None:
                     server_delay = parse_retry_after(getattr(exc.response, "headers", {}).get("retry-after"))
@@ -198,10 +224,16 @@ class GeminiAdapter(Adapter):
             if retries >= int(o["max_retries"]):
                 raise _Failed(f"Gemini {model}: {problem} (gave up after {retries} retries)", retries)
             if server_delay is not None and server_delay > float(o["max_wait_s"]):
-                raise _Failed(f"Gemini {model}: {problem}; the server asks to wait {server_delay:.0f}s, more than "
-                              f"max_wait_s={o['max_wait_s']}", retries)
-            delay = server_delay if server_delay is not None else backoff(retries, float(o["backoff_s"]),
-                                                                         float(o["max_backoff_s"]))
+                raise _Failed(
+                    f"Gemini {model}: {problem}; the server asks to wait {server_delay:.0f}s, more than "
+                    f"max_wait_s={o['max_wait_s']}",
+                    retries,
+                )
+            delay = (
+                server_delay
+                if server_delay is not None
+                else backoff(retries, float(o["backoff_s"]), float(o["max_backoff_s"]))
+            )
             time.sleep(delay)
             retries += 1
 
@@ -213,12 +245,16 @@ class GeminiAdapter(Adapter):
         finish = getattr(finish, "value", finish)
         parts = (candidate.content.parts or []) if candidate is not None and candidate.content else []
         text = "".join(p.text for p in parts if getattr(p, "text", None) and not getattr(p, "thought", False))
-        return _Call(text=text,
-                     prompt_tokens=(usage.prompt_token_count or 0) if usage else 0,
-                     output_tokens=(usage.candidates_token_count or 0) if usage else 0,
-                     thought_tokens=(usage.thoughts_token_count or 0) if usage else 0,
-                     finish_reason=str(finish).lower() if finish else None,
-                     model_version=getattr(response, "model_version", None), ms=ms, retries=retries)
+        return _Call(
+            text=text,
+            prompt_tokens=(usage.prompt_token_count or 0) if usage else 0,
+            output_tokens=(usage.candidates_token_count or 0) if usage else 0,
+            thought_tokens=(usage.thoughts_token_count or 0) if usage else 0,
+            finish_reason=str(finish).lower() if finish else None,
+            model_version=getattr(response, "model_version", None),
+            ms=ms,
+            retries=retries,
+        )
 
     def close(self):
         if self._client is not None:

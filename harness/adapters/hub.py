@@ -41,16 +41,21 @@ def _hub_error(exc: Exception, repo: str, filename: str, endpoint: str | None) -
 
     where = f"{repo}/{filename}"
     if isinstance(exc, errors.GatedRepoError):
-        return ModelUnavailable(f"{repo} is gated: accept its licence on the Hub and log in (`hf auth login` or HF_TOKEN)")
+        return ModelUnavailable(
+            f"{repo} is gated: accept its licence on the Hub and log in (`hf auth login` or HF_TOKEN)"
+        )
     if isinstance(exc, errors.RepositoryNotFoundError):
         return ModelUnavailable(f"repository {repo} not found on the Hub (or private: set HF_TOKEN)")
     if isinstance(exc, (errors.EntryNotFoundError, errors.RemoteEntryNotFoundError)):
         return ModelUnavailable(f"{filename} is not in {repo}: fix hf_file in the spec")
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if isinstance(exc, (errors.LocalEntryNotFoundError, errors.OfflineModeIsEnabled, OSError,
-                        *http_client_errors()[1])):
-        return ModelUnavailable(f"cannot reach the Hugging Face Hub at {endpoint or 'huggingface.co'} to download "
-                                f"{where} ({first}); connect and run the command again: a partial download resumes")
+    if isinstance(
+        exc, (errors.LocalEntryNotFoundError, errors.OfflineModeIsEnabled, OSError, *http_client_errors()[1])
+    ):
+        return ModelUnavailable(
+            f"cannot reach the Hugging Face Hub at {endpoint or 'huggingface.co'} to download "
+            f"{where} ({first}); connect and run the command again: a partial download resumes"
+        )
     return ModelUnavailable(f"download of {where} failed: {first}")
 
 
@@ -60,8 +65,9 @@ def expected_sha256(spec, endpoint: str | None) -> tuple[str | None, str]:
         return str(pinned).lower(), "the spec's sha256"
     from huggingface_hub import get_hf_file_metadata, hf_hub_url
 
-    url = hf_hub_url(spec.options["hf_repo"], spec.options["hf_file"], revision=spec.options.get("hf_revision"),
-                     endpoint=endpoint)
+    url = hf_hub_url(
+        spec.options["hf_repo"], spec.options["hf_file"], revision=spec.options.get("hf_revision"), endpoint=endpoint
+    )
     etag = (get_hf_file_metadata(url, endpoint=endpoint).etag or "").strip('"').lower()
     return (etag, "the Hub's LFS sha256") if _HEX64.match(etag) else (None, "no hash known")
 
@@ -78,12 +84,12 @@ def pull(spec, echo=print) -> Path:
         if spec.options.get("convert_from"):
             raise ModelUnavailable(
                 f"{spec.options['convert_from']} is published as safetensors only: build {dest} with "
-                f"`{convert_command(spec, dest)}` (llama.cpp's convert_hf_to_gguf.py; see the README)")
+                f"`{convert_command(spec, dest)}` (llama.cpp's convert_hf_to_gguf.py; see the README)"
+            )
         raise InputError(f"{spec.path or spec.name}: set hf_repo and hf_file (or put the file at {dest})")
-    if dest.is_file() and spec.options.get("sha256"):
-        if sha256_file(dest) == str(spec.options["sha256"]).lower():
-            echo(f"{dest}: present, sha256 matches")
-            return dest
+    if dest.is_file() and spec.options.get("sha256") and sha256_file(dest) == str(spec.options["sha256"]).lower():
+        echo(f"{dest}: present, sha256 matches")
+        return dest
     if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in OFFLINE_VALUES:
         raise ModelUnavailable(f"HF_HUB_OFFLINE is set: cannot download {repo}/{filename}; unset it and run again")
     try:
@@ -94,8 +100,11 @@ def pull(spec, echo=print) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
         expected, source = expected_sha256(spec, endpoint)
-        downloaded = Path(huggingface_hub.hf_hub_download(
-            repo, filename, revision=spec.options.get("hf_revision"), local_dir=dest.parent, endpoint=endpoint))
+        downloaded = Path(
+            huggingface_hub.hf_hub_download(
+                repo, filename, revision=spec.options.get("hf_revision"), local_dir=dest.parent, endpoint=endpoint
+            )
+        )
     except Exception as exc:  # the Hub client raises many kinds (HTTP, offline, OS); each becomes one line
         raise _hub_error(exc, repo, filename, endpoint) from None
     if downloaded.resolve() != dest.resolve():
@@ -104,9 +113,11 @@ def pull(spec, echo=print) -> Path:
         actual = sha256_file(dest)
         if actual != expected:
             dest.unlink()
-            raise ModelUnavailable(f"{repo}/{filename}: sha256 {actual} does not match {source} {expected}; "
-                                   "the file was deleted, run the command again")
+            raise ModelUnavailable(
+                f"{repo}/{filename}: sha256 {actual} does not match {source} {expected}; "
+                "the file was deleted, run the command again"
+            )
         echo(f"{dest}: sha256 verified against {source}")
     else:
-        echo(f"{dest}: downloaded; no hash to check against (pin one with sha256 = \"{sha256_file(dest)}\")")
+        echo(f'{dest}: downloaded; no hash to check against (pin one with sha256 = "{sha256_file(dest)}")')
     return dest

@@ -12,7 +12,6 @@ Choices that make runs comparable and reproducible:
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import threading
 import time
@@ -42,19 +41,19 @@ def missing_weights_message(spec, path: Path | None) -> str:
 class LlamaCppAdapter(Adapter):
     name = "llama_cpp"
     option_defaults = {
-        "model_path": None,          # the GGUF, relative to the spec file's folder
-        "hf_repo": None,             # where `harness models pull` gets it
+        "model_path": None,  # the GGUF, relative to the spec file's folder
+        "hf_repo": None,  # where `harness models pull` gets it
         "hf_file": None,
         "hf_revision": None,
-        "sha256": None,              # pin the file's content (checked by `models pull`)
-        "convert_from": None,        # a safetensors-only repo: see scripts/convert_to_gguf.sh
+        "sha256": None,  # pin the file's content (checked by `models pull`)
+        "convert_from": None,  # a safetensors-only repo: see scripts/convert_to_gguf.sh
         "system_prompt_file": None,  # packaged prompt name or path; None sends no system message
-        "grammar_file": None,        # GBNF, packaged (grammars/) or a path
+        "grammar_file": None,  # GBNF, packaged (grammars/) or a path
         "n_ctx": 4096,
-        "n_gpu_layers": "auto",      # auto: all layers when llama.cpp was built with a GPU backend
-        "n_threads": None,           # CPU threads for prompt and generation (None: llama.cpp's choice)
+        "n_gpu_layers": "auto",  # auto: all layers when llama.cpp was built with a GPU backend
+        "n_threads": None,  # CPU threads for prompt and generation (None: llama.cpp's choice)
         "n_batch": 512,
-        "flash_attn": "auto",        # auto: on with a GPU backend (faster decoding), off on CPU
+        "flash_attn": "auto",  # auto: on with a GPU backend (faster decoding), off on CPU
         "max_tokens": 512,
         "temperature": 0.0,
         "top_k": 1,
@@ -111,18 +110,26 @@ class LlamaCppAdapter(Adapter):
         flash = gpu if self.options["flash_attn"] == "auto" else bool(self.options["flash_attn"])
         started = time.perf_counter()
         try:
-            llm = llama_cpp.Llama(model_path=str(self.path), n_ctx=int(self.options["n_ctx"]), n_gpu_layers=layers,
-                                  n_threads=self.options["n_threads"], n_threads_batch=self.options["n_threads"],
-                                  n_batch=int(self.options["n_batch"]),
-                                  flash_attn=flash, seed=int(self.options["seed"]),
-                                  verbose=False)
+            llm = llama_cpp.Llama(
+                model_path=str(self.path),
+                n_ctx=int(self.options["n_ctx"]),
+                n_gpu_layers=layers,
+                n_threads=self.options["n_threads"],
+                n_threads_batch=self.options["n_threads"],
+                n_batch=int(self.options["n_batch"]),
+                flash_attn=flash,
+                seed=int(self.options["seed"]),
+                verbose=False,
+            )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelUnavailable(f"llama.cpp could not load {self.path}: {exc}") from None
         template = llm.metadata.get("tokenizer.chat_template")
         if not template:
             llm.close()
-            raise ModelUnavailable(f"{self.path} has no chat template (tokenizer.chat_template): convert it again "
-                                   "with llama.cpp's convert_hf_to_gguf.py from a repo that has one")
+            raise ModelUnavailable(
+                f"{self.path} has no chat template (tokenizer.chat_template): convert it again "
+                "with llama.cpp's convert_hf_to_gguf.py from a repo that has one"
+            )
         eos, bos = llm.token_eos(), llm.token_bos()
         self._eos_text = llm._model.token_get_text(eos) if eos != -1 else ""
         bos_text = llm._model.token_get_text(bos) if bos != -1 else ""
@@ -149,8 +156,10 @@ class LlamaCppAdapter(Adapter):
             "llama_cpp_python": llama_cpp.__version__,
             "system_info": llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip(),
             "load_s": round(time.perf_counter() - started, 3),
-            "decoding": {k: self.options[k] for k in ("temperature", "top_k", "top_p", "min_p", "repeat_penalty",
-                                                       "seed", "max_tokens", "stop")},
+            "decoding": {
+                k: self.options[k]
+                for k in ("temperature", "top_k", "top_p", "min_p", "repeat_penalty", "seed", "max_tokens", "stop")
+            },
         }
         if self.options["sha256"]:
             self._info["model_sha256"] = self.options["sha256"]
@@ -176,26 +185,41 @@ class LlamaCppAdapter(Adapter):
         tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
         max_tokens = int(self.options["max_tokens"])
         if len(tokens) + max_tokens > llm.n_ctx():
-            return Generation(infra_error=f"prompt of {len(tokens)} tokens + max_tokens {max_tokens} exceeds "
-                                          f"n_ctx {llm.n_ctx()}: raise n_ctx in {self.spec.path or self.spec.name}",
-                              prompt_tokens=len(tokens))
+            return Generation(
+                infra_error=f"prompt of {len(tokens)} tokens + max_tokens {max_tokens} exceeds "
+                f"n_ctx {llm.n_ctx()}: raise n_ctx in {self.spec.path or self.spec.name}",
+                prompt_tokens=len(tokens),
+            )
         o = self.options
         with self._lock:
             llm.reset()  # no prefix reuse: each answer is independent of the previous item
             started = time.perf_counter()
             try:
                 result = llm.create_completion(
-                    tokens, max_tokens=max_tokens, temperature=float(o["temperature"]), top_k=int(o["top_k"]),
-                    top_p=float(o["top_p"]), min_p=float(o["min_p"]), repeat_penalty=float(o["repeat_penalty"]),
-                    seed=int(o["seed"]), stop=list(o["stop"]) or None, grammar=self._grammar)
+                    tokens,
+                    max_tokens=max_tokens,
+                    temperature=float(o["temperature"]),
+                    top_k=int(o["top_k"]),
+                    top_p=float(o["top_p"]),
+                    min_p=float(o["min_p"]),
+                    repeat_penalty=float(o["repeat_penalty"]),
+                    seed=int(o["seed"]),
+                    stop=list(o["stop"]) or None,
+                    grammar=self._grammar,
+                )
             except (RuntimeError, ValueError, OSError) as exc:
                 return Generation(infra_error=f"llama.cpp failed: {exc}", prompt_tokens=len(tokens))
             elapsed = (time.perf_counter() - started) * 1000
         choice, usage = result["choices"][0], result["usage"]
         completion = usage["completion_tokens"]
-        return Generation(output=choice["text"], gen_ms=elapsed, prompt_tokens=usage["prompt_tokens"],
-                          output_tokens=completion, finish_reason=choice["finish_reason"],
-                          meta={"tokens_per_s": round(completion / (elapsed / 1000), 1) if elapsed else None})
+        return Generation(
+            output=choice["text"],
+            gen_ms=elapsed,
+            prompt_tokens=usage["prompt_tokens"],
+            output_tokens=completion,
+            finish_reason=choice["finish_reason"],
+            meta={"tokens_per_s": round(completion / (elapsed / 1000), 1) if elapsed else None},
+        )
 
     def close(self):
         with self._lock:

@@ -38,7 +38,9 @@ def resolve_file(spec: ModelSpec, name: str, folder: str) -> Path:
     bundled = Path(str(resources.files("harness.adapters").joinpath(folder, name)))
     if bundled.is_file():
         return bundled
-    raise ModelUnavailable(f"{spec.path or spec.name}: {name} not found (looked for {local} and the packaged {folder}/{name})")
+    raise ModelUnavailable(
+        f"{spec.path or spec.name}: {name} not found (looked for {local} and the packaged {folder}/{name})"
+    )
 
 
 def read_prompt(spec: ModelSpec, name: str) -> str:

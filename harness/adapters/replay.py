@@ -26,7 +26,7 @@ def read_replay_file(path: str | Path) -> dict[str, dict]:
         except json.JSONDecodeError as exc:
             raise InputError(f"{path} line {number}: bad JSON ({exc.msg})") from None
         if not isinstance(record, dict) or "id" not in record or "output" not in record:
-            raise InputError(f"{path} line {number}: expected an object with \"id\" and \"output\"")
+            raise InputError(f'{path} line {number}: expected an object with "id" and "output"')
         if str(record["id"]) in records:
             raise InputError(f"{path} line {number}: duplicate id {record['id']!r}")
         records[str(record["id"])] = record
@@ -43,7 +43,9 @@ class ReplayAdapter(Adapter):
         super().__init__(spec, **runtime)
         path = runtime.get("replay") or self.options.get("file")
         if not path:
-            raise ModelUnavailable("the replay model needs a file: pass --replay FILE (JSONL of {\"id\": ..., \"output\": ...})")
+            raise ModelUnavailable(
+                'the replay model needs a file: pass --replay FILE (JSONL of {"id": ..., "output": ...})'
+            )
         self.records = read_replay_file(path)
         self.path = str(path)
 
@@ -60,5 +62,9 @@ class ReplayAdapter(Adapter):
         if record is None:
             return Generation(infra_error=f"no recorded output for item {item.id} in {self.path}")
         output = record["output"]
-        return Generation(output=None if output is None else str(output), gen_ms=record.get("gen_ms"),
-                          output_tokens=record.get("output_tokens"), prompt_tokens=record.get("prompt_tokens"))
+        return Generation(
+            output=None if output is None else str(output),
+            gen_ms=record.get("gen_ms"),
+            output_tokens=record.get("output_tokens"),
+            prompt_tokens=record.get("prompt_tokens"),
+        )

@@ -30,8 +30,41 @@ UNION ALL MATCH (n:Disease) RETURN 'Disease' AS label, n.name AS name, coalesce(
 
 _WORD = re.compile(r"<[a-z]+>|[a-z0-9]+")
 _LITERAL = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"")
-STOPWORDS = frozenset("a an the of in on for to and or by with is are be what which who that this those these do does "
-                      "me list show give find all any".split())
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "for",
+        "to",
+        "and",
+        "or",
+        "by",
+        "with",
+        "is",
+        "are",
+        "be",
+        "what",
+        "which",
+        "who",
+        "that",
+        "this",
+        "those",
+        "these",
+        "do",
+        "does",
+        "me",
+        "list",
+        "show",
+        "give",
+        "find",
+        "all",
+        "any",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +95,7 @@ class EntityIndex:
         self._loose = self._pattern(loose, re.IGNORECASE) if loose else None
 
     @classmethod
-    def from_driver(cls, driver) -> "EntityIndex":
+    def from_driver(cls, driver) -> EntityIndex:
         import neo4j
 
         records, _, _ = driver.execute_query(NAMES_QUERY, routing_=neo4j.RoutingControl.READ)
@@ -97,7 +130,7 @@ def skeleton(question: str, mentions: list[Mention]) -> list[str]:
     """The question's words with each entity replaced by its label."""
     parts, last = [], 0
     for m in mentions:
-        parts += [question[last:m.start], f" <{m.label.lower()}> "]
+        parts += [question[last : m.start], f" <{m.label.lower()}> "]
         last = m.end
     parts.append(question[last:])
     return [w for w in _WORD.findall("".join(parts).lower()) if w not in STOPWORDS]
@@ -114,14 +147,21 @@ def entities(mentions: list[Mention]) -> list[tuple[str, str]]:
 
 def similarity(a: list[str], b: list[str]) -> tuple[float, float]:
     """Jaccard overlap of words, then of word pairs (the tie-breaker)."""
+
     def jaccard(x, y):
         return len(x & y) / len(x | y) if x or y else 1.0
+
     return jaccard(set(a), set(b)), jaccard(set(zip(a, a[1:])), set(zip(b, b[1:])))
 
 
 _LIT = r"'(?:[^'\\]|\\.)*'"
-_DISEASE_GROUP = re.compile(r"\(toLower\((\w+)\.disease_name\) CONTAINS " + _LIT
-                            + r"(?: AND toLower\(\1\.disease_name\) CONTAINS " + _LIT + r")*\)")
+_DISEASE_GROUP = re.compile(
+    r"\(toLower\((\w+)\.disease_name\) CONTAINS "
+    + _LIT
+    + r"(?: AND toLower\(\1\.disease_name\) CONTAINS "
+    + _LIT
+    + r")*\)"
+)
 _PIECE = re.compile(_DISEASE_GROUP.pattern + "|" + _LITERAL.pattern)
 
 
@@ -141,8 +181,14 @@ def substitute(cypher: str, mapping: dict[str, str], diseases: dict[str, str] | 
     token-based disease filters, in one pass so a replacement is never replaced again."""
     lowered = {k.lower(): v for k, v in mapping.items()}
     by_tokens = {tuple(disease_tokens(old)): new for old, new in (diseases or {}).items()}
-    name = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(k) for k in sorted(lowered, key=lambda k: (-len(k), k)))
-                      + r")(?!\w)", re.IGNORECASE) if lowered else None
+    name = (
+        re.compile(
+            r"(?<!\w)(?:" + "|".join(re.escape(k) for k in sorted(lowered, key=lambda k: (-len(k), k))) + r")(?!\w)",
+            re.IGNORECASE,
+        )
+        if lowered
+        else None
+    )
 
     def replace_name(match):
         found, new = match.group(0), lowered[match.group(0).lower()]
@@ -160,7 +206,11 @@ def substitute(cypher: str, mapping: dict[str, str], diseases: dict[str, str] | 
             if new is None:
                 return text
             var = match.group(1)
-            return "(" + " AND ".join(f"toLower({var}.disease_name) CONTAINS {_quoted(t)}" for t in disease_tokens(new)) + ")"
+            return (
+                "("
+                + " AND ".join(f"toLower({var}.disease_name) CONTAINS {_quoted(t)}" for t in disease_tokens(new))
+                + ")"
+            )
         if name is None:
             return text
         return text[0] + name.sub(replace_name, text[1:-1]) + text[-1]
@@ -189,17 +239,23 @@ class RetrievalAdapter(Adapter):
                 return
             suite, driver = self.runtime.get("suite"), self.runtime.get("driver")
             if suite is None:
-                raise ModelUnavailable("the retrieval model needs a suite with a train split (run it through `harness run`)")
+                raise ModelUnavailable(
+                    "the retrieval model needs a suite with a train split (run it through `harness run`)"
+                )
             if driver is None:
-                raise ModelUnavailable("the retrieval model needs the loaded graph for entity names (run it through `harness run`)")
+                raise ModelUnavailable(
+                    "the retrieval model needs the loaded graph for entity names (run it through `harness run`)"
+                )
             self.index = EntityIndex.from_driver(driver)
             train = []
             for item in sorted(suite.items(split=self.options["split"]), key=lambda i: i.id):
                 mentions = self.index.find(item.question)
                 train.append((item, skeleton(item.question, mentions), entities(mentions)))
             if not train:
-                raise ModelUnavailable(f"suite {suite.name!r} has no {self.options['split']!r} items to retrieve from: "
-                                       "generate it with a train split")
+                raise ModelUnavailable(
+                    f"suite {suite.name!r} has no {self.options['split']!r} items to retrieve from: "
+                    "generate it with a train split"
+                )
             self._train = train
 
     def describe(self):
@@ -226,8 +282,15 @@ class RetrievalAdapter(Adapter):
             olds = [name for lab, name in train_ents if lab == label]
             news = [name for lab, name in test_ents if lab == label]
             mapping.update({old: new for old, new in zip(olds, news) if old != new})
-        diseases = {old: new for old, new in mapping.items() if (old.lower() in self.index.aliases and
-                                                                 self.index.aliases[old.lower()][0] == "Disease")}
+        diseases = {
+            old: new
+            for old, new in mapping.items()
+            if (old.lower() in self.index.aliases and self.index.aliases[old.lower()][0] == "Disease")
+        }
         output = substitute(train_item.cypher, mapping, diseases)
-        return Generation(output=output, gen_ms=(time.perf_counter() - started) * 1000, finish_reason="stop",
-                          meta={"neighbour": train_item.id, "overlap": round(key[1], 4), "substituted": mapping})
+        return Generation(
+            output=output,
+            gen_ms=(time.perf_counter() - started) * 1000,
+            finish_reason="stop",
+            meta={"neighbour": train_item.id, "overlap": round(key[1], 4), "substituted": mapping},
+        )

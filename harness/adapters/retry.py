@@ -36,7 +36,7 @@ class RateLimiter:
 
 def backoff(attempt: int, base: float, cap: float) -> float:
     """Exponential backoff with a little jitter (attempt counts from 0)."""
-    delay = min(cap, base * (2 ** attempt))
+    delay = min(cap, base * (2**attempt))
     return delay + random.uniform(0, delay * 0.1)
 
 

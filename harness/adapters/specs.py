@@ -36,7 +36,7 @@ def read_spec_file(path: Path) -> ModelSpec:
         raise InputError(f"{path}: bad TOML ({exc})") from None
     adapter = data.get("adapter")
     if not isinstance(adapter, str):
-        raise InputError(f"{path}: missing `adapter = \"...\"`")
+        raise InputError(f'{path}: missing `adapter = "..."`')
     options = data.get("options", {})
     if not isinstance(options, dict):
         raise InputError(f"{path}: [options] must be a table")

@@ -36,18 +36,26 @@ def status(as_json):
     instance = load_record()
     info = {"running": bool(instance and instance.alive())}
     if instance:
-        info.update(backend=instance.backend, uri=instance.uri, version=instance.version, pid=instance.pid,
-                    container_id=instance.container_id, home=instance.home,
-                    uptime_s=round(time.time() - instance.started_at, 1))
+        info.update(
+            backend=instance.backend,
+            uri=instance.uri,
+            version=instance.version,
+            pid=instance.pid,
+            container_id=instance.container_id,
+            home=instance.home,
+            uptime_s=round(time.time() - instance.started_at, 1),
+        )
     if as_json:
         click.echo(json.dumps(info, indent=2))
     elif not instance:
         click.echo("no Neo4j recorded: start one with `harness db up`")
     else:
         state = "running" if info["running"] else "not running (stale record)"
-        click.echo(f"{state}: Neo4j {instance.version} ({instance.backend}) at {instance.uri}"
-                   + (f", pid {instance.pid}" if instance.pid else "")
-                   + (f", container {instance.container_id[:12]}" if instance.container_id else ""))
+        click.echo(
+            f"{state}: Neo4j {instance.version} ({instance.backend}) at {instance.uri}"
+            + (f", pid {instance.pid}" if instance.pid else "")
+            + (f", container {instance.container_id[:12]}" if instance.container_id else "")
+        )
     if instance and not info["running"]:
         raise SystemExit(1)
 

@@ -16,8 +16,12 @@ def group():
 
 
 @group.command("load")
-@click.option("--source", type=click.Path(file_okay=False), default=None,
-              help="Graph folder in OncoGraph's CSV layout (default: the bundled demo graph).")
+@click.option(
+    "--source",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Graph folder in OncoGraph's CSV layout (default: the bundled demo graph).",
+)
 @click.option("--replace", is_flag=True, help="Delete everything in the database first.")
 @neo4j_option
 def load(source, replace, neo4j_backend):
@@ -39,6 +43,8 @@ def info(as_json, neo4j_backend):
     from tabulate import tabulate
 
     click.echo(f"Neo4j {details['neo4j_version']} at {details['uri']}")
-    rows = [("node", k, v) for k, v in details["nodes"].items()] + [("relationship", k, v) for k, v in details["relationships"].items()]
+    rows = [("node", k, v) for k, v in details["nodes"].items()] + [
+        ("relationship", k, v) for k, v in details["relationships"].items()
+    ]
     click.echo(tabulate(rows, headers=["kind", "name", "count"], tablefmt="github"))
     click.echo(f"fingerprint: {details['fingerprint']}")

@@ -14,14 +14,21 @@ import click
 from .. import __version__
 from ..errors import HarnessError
 
-
 # command name -> "module:attribute" in harness/cli/; imported only when the command runs,
 # so `harness run` does not pay for plotting, suite generation or report imports.
 COMMANDS = {
-    "db": "db:group", "graph": "graph:group", "suite": "suite:group", "models": "models:group",
-    "run": "run:run_command", "rescore": "run:rescore_command",
-    "report": "report:report", "compare": "report:compare", "show": "report:show", "triage": "report:triage",
-    "baseline": "report:baseline", "gate": "report:gate",
+    "db": "db:group",
+    "graph": "graph:group",
+    "suite": "suite:group",
+    "models": "models:group",
+    "run": "run:run_command",
+    "rescore": "run:rescore_command",
+    "report": "report:report",
+    "compare": "report:compare",
+    "show": "report:show",
+    "triage": "report:triage",
+    "baseline": "report:baseline",
+    "gate": "report:gate",
 }
 
 

@@ -34,8 +34,16 @@ def list_models(as_json):
     rows = []
     for spec in list_specs():
         ready, detail = readiness(spec)
-        rows.append({"name": spec.name, "adapter": spec.adapter, "ready": ready, "detail": detail,
-                     "description": spec.description, "spec": spec.path})
+        rows.append(
+            {
+                "name": spec.name,
+                "adapter": spec.adapter,
+                "ready": ready,
+                "detail": detail,
+                "description": spec.description,
+                "spec": spec.path,
+            }
+        )
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

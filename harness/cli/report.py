@@ -7,22 +7,46 @@ import sys
 
 import click
 
-from ..report import TABLES, build_report, compare as compare_lib, gate as gate_lib, queries, render, triage as triage_lib
+from ..report import TABLES, build_report, queries, render
+from ..report import compare as compare_lib
+from ..report import gate as gate_lib
+from ..report import triage as triage_lib
 from ..report.tables import pct
 
-db_option = click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
-                         help="Results database (default: $HARNESS_DB or results.db).")
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Results database (default: $HARNESS_DB or results.db).",
+)
 
 
 @click.command("report")
-@click.option("--run", "run_ids", multiple=True, metavar="ID",
-              help="Run id or unique prefix; repeat for several (default: the latest run of each model).")
-@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True,
-              help="md: all tables for people; json: one object with every table; csv: one table (--table).")
-@click.option("--table", type=click.Choice(TABLES), default=None,
-              help="Only this table (csv default: summary).")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None, metavar="FILE.png",
-              help="Also write a bar chart of syntax/execution/accuracy with 95% intervals (needs the plot extra).")
+@click.option(
+    "--run",
+    "run_ids",
+    multiple=True,
+    metavar="ID",
+    help="Run id or unique prefix; repeat for several (default: the latest run of each model).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "csv", "json"]),
+    default="md",
+    show_default=True,
+    help="md: all tables for people; json: one object with every table; csv: one table (--table).",
+)
+@click.option("--table", type=click.Choice(TABLES), default=None, help="Only this table (csv default: summary).")
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="FILE.png",
+    help="Also write a bar chart of syntax/execution/accuracy with 95% intervals (needs the plot extra).",
+)
 @db_option
 def report(run_ids, fmt, table, plot_path, db_path):
     """Tables of runs: manifest, unconditional rates with 95% Wilson intervals, conditional
@@ -56,8 +80,13 @@ def baseline():
 @baseline.command("save")
 @click.argument("run")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--must-pass", "must_pass_file", type=click.Path(dir_okay=False), default=None,
-              help="Item ids (one per line, or a JSON list) that must stay correct.")
+@click.option(
+    "--must-pass",
+    "must_pass_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Item ids (one per line, or a JSON list) that must stay correct.",
+)
 @db_option
 def baseline_save(run, file, must_pass_file, db_path):
     """Write RUN's summary and per-item outcomes to FILE (JSON)."""
@@ -67,26 +96,66 @@ def baseline_save(run, file, must_pass_file, db_path):
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     summary = data["summary"]
-    click.echo(f"wrote {file}: run {data['run']['id']} ({data['run']['model']}), {len(data['items'])} items, "
-               f"accuracy {pct(summary['accuracy_pct'])}% of {summary['n_scored']} scored, "
-               f"{len(data['must_pass'])} must-pass")
+    click.echo(
+        f"wrote {file}: run {data['run']['id']} ({data['run']['model']}), {len(data['items'])} items, "
+        f"accuracy {pct(summary['accuracy_pct'])}% of {summary['n_scored']} scored, "
+        f"{len(data['must_pass'])} must-pass"
+    )
 
 
 @click.command("gate")
-@click.option("--run", "run_id", default=None, metavar="ID",
-              help="Run id or prefix (default: the latest run of the baseline's model).")
-@click.option("--baseline", "baseline_file", required=True, type=click.Path(dir_okay=False),
-              help="Baseline JSON written by `harness baseline save`.")
-@click.option("--max-drop", type=click.FloatRange(min=0), default=2.0, show_default=True, metavar="POINTS",
-              help="Largest accuracy drop (percentage points, shared items) that is never a regression.")
-@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True), default=0.05, show_default=True,
-              help="Significance level of the exact McNemar test on shared items.")
-@click.option("--max-infra-rate", type=click.FloatRange(0, 1), default=0.05, show_default=True, metavar="R",
-              help="Largest fraction of recorded items with infra errors before the run is incomplete.")
-@click.option("--must-pass", "must_pass_file", type=click.Path(dir_okay=False), default=None,
-              help="More must-pass item ids (one per line, or a JSON list).")
-@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), default=None, metavar="FILE.xml",
-              help="Also write JUnit XML: one testcase per check and per item.")
+@click.option(
+    "--run",
+    "run_id",
+    default=None,
+    metavar="ID",
+    help="Run id or prefix (default: the latest run of the baseline's model).",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Baseline JSON written by `harness baseline save`.",
+)
+@click.option(
+    "--max-drop",
+    type=click.FloatRange(min=0),
+    default=2.0,
+    show_default=True,
+    metavar="POINTS",
+    help="Largest accuracy drop (percentage points, shared items) that is never a regression.",
+)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.05,
+    show_default=True,
+    help="Significance level of the exact McNemar test on shared items.",
+)
+@click.option(
+    "--max-infra-rate",
+    type=click.FloatRange(0, 1),
+    default=0.05,
+    show_default=True,
+    metavar="R",
+    help="Largest fraction of recorded items with infra errors before the run is incomplete.",
+)
+@click.option(
+    "--must-pass",
+    "must_pass_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="More must-pass item ids (one per line, or a JSON list).",
+)
+@click.option(
+    "--junit",
+    "junit_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="FILE.xml",
+    help="Also write JUnit XML: one testcase per check and per item.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 @db_option
 def gate(run_id, baseline_file, max_drop, alpha, max_infra_rate, must_pass_file, junit_path, as_json, db_path):
@@ -129,22 +198,27 @@ def show(run, item, as_json, db_path):
     """One item of a run in full: question, gold and generated Cypher, outcome, error, row diff."""
     with queries.reading(db_path) as store:
         record = triage_lib.item_record(store, store.get_run(run), item)
-    click.echo(json.dumps(record, indent=2, ensure_ascii=False, default=str) if as_json
-               else triage_lib.render_item(record), nl=as_json)
+    click.echo(
+        json.dumps(record, indent=2, ensure_ascii=False, default=str) if as_json else triage_lib.render_item(record),
+        nl=as_json,
+    )
 
 
 @click.command("triage")
 @click.argument("run")
-@click.option("--examples", type=click.IntRange(min=0), default=3, show_default=True,
-              help="Example item ids per group.")
+@click.option(
+    "--examples", type=click.IntRange(min=0), default=3, show_default=True, help="Example item ids per group."
+)
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
 @db_option
 def triage(run, examples, fmt, db_path):
     """Failures of a run grouped by outcome, family, mismatch reason and error class."""
     with queries.reading(db_path) as store:
         data = triage_lib.triage(store, store.get_run(run), examples)
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False) if fmt == "json" else triage_lib.render_triage(data),
-               nl=fmt == "json")
+    click.echo(
+        json.dumps(data, indent=2, ensure_ascii=False) if fmt == "json" else triage_lib.render_triage(data),
+        nl=fmt == "json",
+    )
 
 
 COMMANDS = [report, compare, baseline, gate, show, triage]

@@ -7,14 +7,21 @@ import click
 from ..runner import RunRequest, rescore, run
 from .options import neo4j_option
 
-db_option = click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
-                         help="Results database (default: $HARNESS_DB or ./results.db).")
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Results database (default: $HARNESS_DB or ./results.db).",
+)
 
 
 def _report(summary) -> None:
     counts = ", ".join(f"{outcome} {n}" for outcome, n in sorted(summary.counts.items()))
     verb = "resumed" if summary.resumed else "run"
-    click.echo(f"{verb} {summary.run_id}: {summary.status}, {summary.recorded} items judged now; totals: {counts}", err=True)
+    click.echo(
+        f"{verb} {summary.run_id}: {summary.status}, {summary.recorded} items judged now; totals: {counts}", err=True
+    )
     click.echo(summary.run_id)
 
 
@@ -25,23 +32,53 @@ def _report(summary) -> None:
 @click.option("--resume", is_flag=True, help="Continue the latest unfinished run of this model, suite and options.")
 @click.option("--run-id", default=None, help="Continue this run.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N items of the split.")
-@click.option("--concurrency", "-c", type=click.IntRange(min=1), default=None, help="Parallel model calls (capped by the adapter).")
-@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
-              help="Per-query Neo4j transaction timeout in seconds.")
-@click.option("--row-cap", type=click.IntRange(min=1), default=5000, show_default=True, help="Rows beyond this are too_many_rows.")
+@click.option(
+    "--concurrency",
+    "-c",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Parallel model calls (capped by the adapter).",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="Per-query Neo4j transaction timeout in seconds.",
+)
+@click.option(
+    "--row-cap", type=click.IntRange(min=1), default=5000, show_default=True, help="Rows beyond this are too_many_rows."
+)
 @click.option("--replay", type=click.Path(dir_okay=False), default=None, help="JSONL outputs for --model replay.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @db_option
 @neo4j_option
-def run_command(model, suite, split, resume, run_id, limit, concurrency, timeout_s, row_cap, replay, quiet, db_path, neo4j_backend):
+def run_command(
+    model, suite, split, resume, run_id, limit, concurrency, timeout_s, row_cap, replay, quiet, db_path, neo4j_backend
+):
     """Evaluate MODEL on a suite; every verdict is stored as it happens."""
     if resume and run_id:
         raise click.UsageError("--resume and --run-id are mutually exclusive")
     if replay and model != "replay":
         raise click.UsageError("--replay goes with --model replay")
-    summary = run(RunRequest(model=model, suite=suite, split=split, resume=resume, run_id=run_id, limit=limit,
-                             concurrency=concurrency, timeout_s=timeout_s, row_cap=row_cap, replay=replay,
-                             db_path=db_path, neo4j=neo4j_backend, progress=not quiet))
+    summary = run(
+        RunRequest(
+            model=model,
+            suite=suite,
+            split=split,
+            resume=resume,
+            run_id=run_id,
+            limit=limit,
+            concurrency=concurrency,
+            timeout_s=timeout_s,
+            row_cap=row_cap,
+            replay=replay,
+            db_path=db_path,
+            neo4j=neo4j_backend,
+            progress=not quiet,
+        )
+    )
     _report(summary)
 
 

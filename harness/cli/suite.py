@@ -9,7 +9,8 @@ import click
 from ..errors import HarnessError
 from ..suitegen import export as export_mod
 from ..suitegen import generate as generate_mod
-from ..suitegen import importer, io, lint as lint_mod
+from ..suitegen import importer, io
+from ..suitegen import lint as lint_mod
 from .options import json_option, neo4j_option
 
 
@@ -22,24 +23,53 @@ def group():
 @click.option("--name", default="demo", show_default=True, help="Suite name (folder under suites/).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed: same graph + seed = same files.")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Output folder (default: suites/<name>).")
-@click.option("--groups", "groups_per_template", type=click.IntRange(1), default=generate_mod.Options.groups_per_template,
-              show_default=True, help="Base questions per template.")
-@click.option("--test-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              default=generate_mod.Options.test_fraction, show_default=True, help="Share of groups in the test split.")
-@click.option("--holdout-fraction", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
-              help="Share of entities held out: questions naming them are test-only.")
-@click.option("--heldout-wordings", type=click.IntRange(0), default=generate_mod.Options.heldout_wordings,
-              show_default=True, metavar="N",
-              help="Per template, the last N paraphrase wordings are used in test questions only (0: none).")
+@click.option(
+    "--groups",
+    "groups_per_template",
+    type=click.IntRange(1),
+    default=generate_mod.Options.groups_per_template,
+    show_default=True,
+    help="Base questions per template.",
+)
+@click.option(
+    "--test-fraction",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=generate_mod.Options.test_fraction,
+    show_default=True,
+    help="Share of groups in the test split.",
+)
+@click.option(
+    "--holdout-fraction",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=0.0,
+    show_default=True,
+    help="Share of entities held out: questions naming them are test-only.",
+)
+@click.option(
+    "--heldout-wordings",
+    type=click.IntRange(0),
+    default=generate_mod.Options.heldout_wordings,
+    show_default=True,
+    metavar="N",
+    help="Per template, the last N paraphrase wordings are used in test questions only (0: none).",
+)
 @neo4j_option
 def generate(name, seed, out, groups_per_template, test_fraction, holdout_fraction, heldout_wordings, neo4j_backend):
     """Generate a suite (all six families) from the graph loaded in the current Neo4j."""
-    options = generate_mod.Options(seed=seed, groups_per_template=groups_per_template, test_fraction=test_fraction,
-                                   holdout_fraction=holdout_fraction, heldout_wordings=heldout_wordings)
+    options = generate_mod.Options(
+        seed=seed,
+        groups_per_template=groups_per_template,
+        test_fraction=test_fraction,
+        holdout_fraction=holdout_fraction,
+        heldout_wordings=heldout_wordings,
+    )
     suite = generate_mod.generate_suite(name, out, options, neo4j_backend, progress=lambda m: click.echo(m, err=True))
     splits = suite.manifest["counts"]["splits"]
-    click.echo(f"wrote {suite.manifest['n_items']} items ({splits.get('test', 0)} test, {splits.get('train', 0)} train) "
-               f"to {suite.folder}", err=True)
+    click.echo(
+        f"wrote {suite.manifest['n_items']} items ({splits.get('test', 0)} test, {splits.get('train', 0)} train) "
+        f"to {suite.folder}",
+        err=True,
+    )
     click.echo(str(suite.folder))
 
 
@@ -56,10 +86,16 @@ def lint(suite, verbose, as_json, neo4j_backend):
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
-        click.echo(tabulate([(f["family"], f["items"], f["empty_golds"], f["mean_gold_rows"], f["hard_problems"])
-                             for f in report.families],
-                            headers=["family", "items", "empty golds", "mean gold rows", "hard problems"],
-                            tablefmt="github"))
+        click.echo(
+            tabulate(
+                [
+                    (f["family"], f["items"], f["empty_golds"], f["mean_gold_rows"], f["hard_problems"])
+                    for f in report.families
+                ],
+                headers=["family", "items", "empty golds", "mean gold rows", "hard problems"],
+                tablefmt="github",
+            )
+        )
         shown = [p for p in report.problems if p.hard or verbose]
         for problem in shown:
             click.echo(f"{'ERROR' if problem.hard else 'warn '} {problem.item_id} [{problem.kind}] {problem.message}")
@@ -70,8 +106,10 @@ def lint(suite, verbose, as_json, neo4j_backend):
         click.echo("note: the loaded graph's fingerprint differs from the one the suite was made from", err=True)
     click.echo(f"linted {report.n_items} items in {report.elapsed_s:.1f}s: {len(report.hard)} hard problems", err=True)
     if report.hard:
-        raise HarnessError(f"suite {report.suite!r} failed lint: " + ", ".join(
-            f"{n} {k}" for k, n in report.counts().items() if k in lint_mod.HARD))
+        raise HarnessError(
+            f"suite {report.suite!r} failed lint: "
+            + ", ".join(f"{n} {k}" for k, n in report.counts().items() if k in lint_mod.HARD)
+        )
 
 
 @group.command("list")
@@ -87,10 +125,24 @@ def list_(as_json):
         return
     from tabulate import tabulate
 
-    click.echo(tabulate([(s["name"], s.get("items"), s.get("test"), s.get("train"), " ".join(s.get("families", [])),
-                          (s.get("graph_fingerprint") or "-")[:12], s.get("error", "")) for s in suites],
-                        headers=["name", "items", "test", "train", "families", "graph", ""], tablefmt="github"))
-
+    click.echo(
+        tabulate(
+            [
+                (
+                    s["name"],
+                    s.get("items"),
+                    s.get("test"),
+                    s.get("train"),
+                    " ".join(s.get("families", [])),
+                    (s.get("graph_fingerprint") or "-")[:12],
+                    s.get("error", ""),
+                )
+                for s in suites
+            ],
+            headers=["name", "items", "test", "train", "families", "graph", ""],
+            tablefmt="github",
+        )
+    )
 
 
 @group.command("show")
@@ -103,8 +155,10 @@ def show(suite, item_id, as_json):
     if as_json:
         click.echo(json.dumps(item.to_record(), indent=2, ensure_ascii=False, sort_keys=True))
         return
-    click.echo(f"{item.id}  {item.family_id} {item.template_id}  split={item.split}  source={item.source}  "
-               f"group={item.group_id}")
+    click.echo(
+        f"{item.id}  {item.family_id} {item.template_id}  split={item.split}  source={item.source}  "
+        f"group={item.group_id}"
+    )
     click.echo(f"question: {item.question}")
     click.echo(f"placeholders: {json.dumps(item.placeholders, ensure_ascii=False, sort_keys=True)}")
     click.echo(f"gold: {json.dumps(item.gold, sort_keys=True)}")
@@ -116,18 +170,31 @@ def show(suite, item_id, as_json):
 @click.option("--name", required=True, help="Suite name (folder under suites/).")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Output folder (default: suites/<name>).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for assigning splits by group.")
-@click.option("--test-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.4,
-              show_default=True, help="Share of groups put in test when records carry no split.")
+@click.option(
+    "--test-fraction",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.4,
+    show_default=True,
+    help="Share of groups put in test when records carry no split.",
+)
 @click.option("--no-gold", is_flag=True, help="Do not compute gold expectations even if a Neo4j is reachable.")
 @click.option("--force", is_flag=True, help="Replace an existing suite of that name.")
 @neo4j_option
 def import_(file, name, out, seed, test_fraction, no_gold, force, neo4j_backend):
     """Import an OncoGraph dataset JSONL file (all records and fields kept)."""
-    suite = importer.import_file(file, name, out=out, seed=seed, test_fraction=test_fraction, gold=not no_gold,
-                                 backend=neo4j_backend, force=force, warn=lambda m: click.echo(f"warning: {m}", err=True))
+    suite = importer.import_file(
+        file,
+        name,
+        out=out,
+        seed=seed,
+        test_fraction=test_fraction,
+        gold=not no_gold,
+        backend=neo4j_backend,
+        force=force,
+        warn=lambda m: click.echo(f"warning: {m}", err=True),
+    )
     click.echo(f"imported {suite.manifest['n_items']} items to {suite.folder}", err=True)
     click.echo(str(suite.folder))
-
 
 
 @group.command("export")

@@ -23,11 +23,23 @@ LAYOUT = {
     "relationships/variant_of.csv": (("variant_name", "gene_symbol"), (), ()),
     "relationships/targets.csv": (
         ("therapy_name", "gene_symbol", "source", "moa", "action_type", "ref_sources", "ref_ids", "ref_urls"),
-        ("ref_sources", "ref_ids", "ref_urls"), (),
+        ("ref_sources", "ref_ids", "ref_urls"),
+        (),
     ),
     "relationships/affects_response.csv": (
-        ("biomarker_type", "biomarker_name", "therapy_name", "effect", "disease_name", "disease_id", "pmids", "source", "notes"),
-        ("pmids",), ("evidence_level",),
+        (
+            "biomarker_type",
+            "biomarker_name",
+            "therapy_name",
+            "effect",
+            "disease_name",
+            "disease_id",
+            "pmids",
+            "source",
+            "notes",
+        ),
+        ("pmids",),
+        ("evidence_level",),
     ),
 }
 
@@ -51,8 +63,12 @@ class GraphData:
 
     def counts(self) -> dict[str, int]:
         return {
-            "Gene": len(self.genes), "Variant": len(self.variants), "Therapy": len(self.therapies),
-            "Disease": len(self.diseases), "VARIANT_OF": len(self.variant_of), "TARGETS": len(self.targets),
+            "Gene": len(self.genes),
+            "Variant": len(self.variants),
+            "Therapy": len(self.therapies),
+            "Disease": len(self.diseases),
+            "VARIANT_OF": len(self.variant_of),
+            "TARGETS": len(self.targets),
             "AFFECTS_RESPONSE_TO": len(self.affects_response),
         }
 
@@ -66,7 +82,9 @@ def _read(folder: Path, name: str) -> list[tuple[int, dict]]:
             header = reader.fieldnames or []
             missing = [column for column in required if column not in header]
             if missing:
-                raise InputError(f"{path}: missing column {', '.join(repr(m) for m in missing)} (header: {','.join(header) or 'empty'})")
+                raise InputError(
+                    f"{path}: missing column {', '.join(repr(m) for m in missing)} (header: {','.join(header) or 'empty'})"
+                )
             rows = []
             for row in reader:
                 if None in row:
@@ -117,7 +135,7 @@ def read_graph_folder(folder: str | Path | None = None) -> GraphData:
     data.genes, genes = _keyed(folder, "nodes/genes.csv", "symbol")
     data.variants, variants = _keyed(folder, "nodes/variants.csv", "name")
     data.therapies, therapies = _keyed(folder, "nodes/therapies.csv", "name")
-    data.diseases, diseases = _keyed(folder, "nodes/diseases.csv", "name")
+    data.diseases, _diseases = _keyed(folder, "nodes/diseases.csv", "name")
 
     name = "relationships/variant_of.csv"
     for line, row in _read(folder, name):
@@ -136,13 +154,24 @@ def read_graph_folder(folder: str | Path | None = None) -> GraphData:
     for line, row in _read(folder, name):
         kind = (row.get("biomarker_type") or "").lower()
         if kind not in ("gene", "variant"):
-            raise InputError(f"{folder / name} line {line}: biomarker_type must be gene or variant, not {row.get('biomarker_type')!r}")
+            raise InputError(
+                f"{folder / name} line {line}: biomarker_type must be gene or variant, not {row.get('biomarker_type')!r}"
+            )
         row["biomarker_type"] = kind
         _require(folder, name, line, kind, row.get("biomarker_name"), genes if kind == "gene" else variants)
         _require(folder, name, line, "therapy", row.get("therapy_name"), therapies)
-        key = (kind, row["biomarker_name"], row["therapy_name"], row.get("effect"), row.get("disease_name"), row.get("source"))
+        key = (
+            kind,
+            row["biomarker_name"],
+            row["therapy_name"],
+            row.get("effect"),
+            row.get("disease_name"),
+            row.get("source"),
+        )
         if key in seen:
-            raise InputError(f"{folder / name} line {line}: duplicate evidence row (same biomarker, therapy, effect, disease and source as line {seen[key]})")
+            raise InputError(
+                f"{folder / name} line {line}: duplicate evidence row (same biomarker, therapy, effect, disease and source as line {seen[key]})"
+            )
         seen[key] = line
         data.affects_response.append(row)
     return data

@@ -73,8 +73,12 @@ def start(settings, *, detached: bool) -> tuple[Neo4jInstance, object]:
     except Exception as exc:
         raise Neo4jUnavailable(f"the Neo4j container {DOCKER_IMAGE} did not start: {exc}") from None
     instance = Neo4jInstance(
-        backend="docker", uri=container.get_connection_url(), version=NEO4J_VERSION,
-        user="neo4j", password=password, container_id=container.get_wrapped_container().id,
+        backend="docker",
+        uri=container.get_connection_url(),
+        version=NEO4J_VERSION,
+        user="neo4j",
+        password=password,
+        container_id=container.get_wrapped_container().id,
     )
     return instance, container
 

@@ -14,17 +14,26 @@ logging.getLogger("neo4j").setLevel(logging.ERROR)
 
 
 def open_driver(instance: Neo4jInstance, *, check: bool = True):
-    driver = GraphDatabase.driver(instance.uri, auth=instance.auth, connection_timeout=5.0,
-                                  connection_acquisition_timeout=30.0, warn_notification_severity="OFF")
+    driver = GraphDatabase.driver(
+        instance.uri,
+        auth=instance.auth,
+        connection_timeout=5.0,
+        connection_acquisition_timeout=30.0,
+        warn_notification_severity="OFF",
+    )
     if check:
         try:
             driver.verify_connectivity()
         except AuthError as exc:
             driver.close()
-            raise Neo4jUnavailable(f"Neo4j at {instance.uri} refused the credentials: set NEO4J_USER/NEO4J_PASSWORD ({exc.message})") from None
+            raise Neo4jUnavailable(
+                f"Neo4j at {instance.uri} refused the credentials: set NEO4J_USER/NEO4J_PASSWORD ({exc.message})"
+            ) from None
         except (ServiceUnavailable, OSError, ValueError) as exc:
             driver.close()
-            raise Neo4jUnavailable(f"Neo4j at {instance.uri} is unreachable: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+            raise Neo4jUnavailable(
+                f"Neo4j at {instance.uri} is unreachable: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+            ) from None
     return driver
 
 

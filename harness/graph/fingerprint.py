@@ -30,7 +30,11 @@ def fingerprint(driver, database: str | None = None) -> str:
         for record in session.run(NODE_QUERY):
             node_digest[record["id"]] = _digest(_canonical(["node", sorted(record["labels"]), record["props"]]))
         rel_digests = [
-            _digest(_canonical(["rel", record["type"], record["props"]]) + node_digest[record["a"]].hex() + node_digest[record["b"]].hex())
+            _digest(
+                _canonical(["rel", record["type"], record["props"]])
+                + node_digest[record["a"]].hex()
+                + node_digest[record["b"]].hex()
+            )
             for record in session.run(REL_QUERY)
         ]
     total = hashlib.sha256()

@@ -51,7 +51,9 @@ class ServerSettings:
     pagecache: str = field(default_factory=lambda: os.environ.get("HARNESS_NEO4J_PAGECACHE", "512m"))
     transaction_timeout: str = field(default_factory=lambda: os.environ.get("HARNESS_NEO4J_TX_TIMEOUT", "60s"))
     transaction_memory_max: str = field(default_factory=lambda: os.environ.get("HARNESS_NEO4J_TX_MEMORY", "256m"))
-    total_transaction_memory_max: str = field(default_factory=lambda: os.environ.get("HARNESS_NEO4J_TX_TOTAL_MEMORY", "512m"))
+    total_transaction_memory_max: str = field(
+        default_factory=lambda: os.environ.get("HARNESS_NEO4J_TX_TOTAL_MEMORY", "512m")
+    )
 
     def config_lines(self, port: int) -> list[str]:
         return [
@@ -124,9 +126,17 @@ def ensure_runtime() -> tuple[str, str]:
             with tempfile.TemporaryDirectory(dir=root.parent) as tmp:
                 (Path(tmp) / "pom.xml").write_text(POM.format(version=NEO4J_VERSION))
                 result = subprocess.run(
-                    [mvn, "-q", "-B", "dependency:copy-dependencies", "-DincludeScope=runtime",
-                     f"-DoutputDirectory={tmp}/lib"],
-                    cwd=tmp, capture_output=True, text=True,
+                    [
+                        mvn,
+                        "-q",
+                        "-B",
+                        "dependency:copy-dependencies",
+                        "-DincludeScope=runtime",
+                        f"-DoutputDirectory={tmp}/lib",
+                    ],
+                    cwd=tmp,
+                    capture_output=True,
+                    text=True,
                 )
                 if result.returncode != 0:
                     tail = " ".join((result.stdout + result.stderr).split()[-40:])
@@ -143,7 +153,8 @@ def ensure_runtime() -> tuple[str, str]:
             (launcher / "HarnessNeo4j.java").write_text(source)
             result = subprocess.run(
                 [javac, "-cp", f"{lib}/*", "-d", str(launcher), str(launcher / "HarnessNeo4j.java")],
-                capture_output=True, text=True,
+                capture_output=True,
+                text=True,
             )
             if result.returncode != 0:
                 raise Neo4jUnavailable(f"could not compile the Neo4j launcher: {result.stderr.strip()[-400:]}")
@@ -152,6 +163,15 @@ def ensure_runtime() -> tuple[str, str]:
 
 
 def jvm_command(java: str, classpath: str, home: Path, conf: Path, settings: ServerSettings, watch: bool) -> list[str]:
-    command = [java, f"-Xmx{settings.heap}", "-XX:+UseG1GC", *ADD_OPENS,
-               "-cp", classpath, "HarnessNeo4j", str(home), str(conf)]
+    command = [
+        java,
+        f"-Xmx{settings.heap}",
+        "-XX:+UseG1GC",
+        *ADD_OPENS,
+        "-cp",
+        classpath,
+        "HarnessNeo4j",
+        str(home),
+        str(conf),
+    ]
     return command + (["--watch-stdin"] if watch else [])

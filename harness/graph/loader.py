@@ -50,7 +50,7 @@ GENE_BIOMARKERS = (
 
 def _batches(rows: list[dict]):
     for start in range(0, len(rows), BATCH):
-        yield rows[start:start + BATCH]
+        yield rows[start : start + BATCH]
 
 
 def _with_props(rows: list[dict], endpoint_columns: tuple[str, ...]) -> list[dict]:
@@ -73,10 +73,12 @@ def load_graph(driver, data: GraphData, *, replace: bool = False) -> dict[str, i
     rel_rows = {
         "variant_of": data.variant_of,
         "targets": _with_props(data.targets, ("therapy_name", "gene_symbol")),
-        "affects_gene": _with_props([r for r in data.affects_response if r["biomarker_type"] == "gene"],
-                                    ("biomarker_name", "therapy_name")),
-        "affects_variant": _with_props([r for r in data.affects_response if r["biomarker_type"] == "variant"],
-                                       ("biomarker_name", "therapy_name")),
+        "affects_gene": _with_props(
+            [r for r in data.affects_response if r["biomarker_type"] == "gene"], ("biomarker_name", "therapy_name")
+        ),
+        "affects_variant": _with_props(
+            [r for r in data.affects_response if r["biomarker_type"] == "variant"], ("biomarker_name", "therapy_name")
+        ),
     }
     for row in rel_rows["affects_gene"] + rel_rows["affects_variant"]:
         row["props"].pop("biomarker_type", None)

@@ -79,7 +79,9 @@ def _wait_ready(proc: subprocess.Popen, instance: Neo4jInstance, timeout_s: floa
     raise Neo4jUnavailable(f"Neo4j did not become ready within {timeout_s:.0f}s", instance.log_tail())
 
 
-def start_jvm(settings: jvm.ServerSettings | None = None, *, detached: bool, ready_timeout_s: float = 180) -> tuple[Neo4jInstance, subprocess.Popen]:
+def start_jvm(
+    settings: jvm.ServerSettings | None = None, *, detached: bool, ready_timeout_s: float = 180
+) -> tuple[Neo4jInstance, subprocess.Popen]:
     """Start Neo4j as a child JVM. Detached servers outlive us (`db up`); others die with our stdin pipe."""
     settings = settings or jvm.ServerSettings()
     java, classpath = jvm.ensure_runtime()
@@ -89,13 +91,20 @@ def start_jvm(settings: jvm.ServerSettings | None = None, *, detached: bool, rea
     port = free_port()
     conf = home / "neo4j.conf"
     conf.write_text("\n".join(settings.config_lines(port)) + "\n")
-    instance = Neo4jInstance(backend="jvm", uri=f"bolt://127.0.0.1:{port}", version=NEO4J_VERSION,
-                             home=str(home), log=str(home / "stdout.log"))
+    instance = Neo4jInstance(
+        backend="jvm",
+        uri=f"bolt://127.0.0.1:{port}",
+        version=NEO4J_VERSION,
+        home=str(home),
+        log=str(home / "stdout.log"),
+    )
     with open(instance.log, "wb") as out:
         proc = subprocess.Popen(
             jvm.jvm_command(java, classpath, home, conf, settings, watch=not detached),
             stdin=subprocess.DEVNULL if detached else subprocess.PIPE,
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=detached,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=detached,
         )
     instance.pid = proc.pid
     try:
@@ -171,7 +180,9 @@ def current(option: str | None = None) -> Neo4jInstance:
     record = load_record()
     if record and record.alive() and choice in ("auto", record.backend):
         return record
-    raise Neo4jUnavailable("no Neo4j is running: start one with `harness db up`, or set NEO4J_URI to an existing server")
+    raise Neo4jUnavailable(
+        "no Neo4j is running: start one with `harness db up`, or set NEO4J_URI to an existing server"
+    )
 
 
 def new_password() -> str:

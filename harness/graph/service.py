@@ -30,5 +30,10 @@ def load(source=None, *, replace: bool = False, backend: str | None = None) -> d
 
 def info(backend: str | None = None) -> dict:
     with connected(backend) as (instance, driver):
-        return {"uri": instance.uri, "backend": instance.backend, "neo4j_version": server_version(driver),
-                **graph_counts(driver), "fingerprint": fingerprint(driver)}
+        return {
+            "uri": instance.uri,
+            "backend": instance.backend,
+            "neo4j_version": server_version(driver),
+            **graph_counts(driver),
+            "fingerprint": fingerprint(driver),
+        }

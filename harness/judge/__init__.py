@@ -3,4 +3,4 @@
 from .compare import Comparison, compare
 from .extract import extract_query
 
-__all__ = ["compare", "Comparison", "extract_query"]
+__all__ = ["Comparison", "compare", "extract_query"]

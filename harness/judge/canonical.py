@@ -29,8 +29,12 @@ def canonical(value):
     if isinstance(value, neo4j_graph.Node):
         return {"_labels": sorted(value.labels), **{k: canonical(v) for k, v in value.items()}}
     if isinstance(value, neo4j_graph.Relationship):
-        return {"_type": value.type, **{k: canonical(v) for k, v in value.items()},
-                "_start": canonical(value.start_node), "_end": canonical(value.end_node)}
+        return {
+            "_type": value.type,
+            **{k: canonical(v) for k, v in value.items()},
+            "_start": canonical(value.start_node),
+            "_end": canonical(value.end_node),
+        }
     if isinstance(value, neo4j_graph.Path):
         return {"_path": [canonical(n) for n in value.nodes], "_rels": [canonical(r) for r in value.relationships]}
     if isinstance(value, dict):

@@ -55,8 +55,9 @@ def _equal(gold: list[tuple], generated: list[tuple], ordered: bool) -> bool:
 
 def _find_mapping(gold: _Table, generated: _Table, ordered: bool) -> dict[str, str] | None:
     """Backtracking search for a column mapping under which the projected rows are equal."""
-    candidates = {c: [d for d in generated.columns if generated.column_bags[d] == gold.column_bags[c]]
-                  for c in gold.columns}
+    candidates = {
+        c: [d for d in generated.columns if generated.column_bags[d] == gold.column_bags[c]] for c in gold.columns
+    }
     order = sorted(gold.columns, key=lambda c: len(candidates[c]))
     if any(not candidates[c] for c in order):
         return None
@@ -83,8 +84,11 @@ def _best_effort_mapping(gold: _Table, generated: _Table) -> dict[str, str]:
     """Greedy mapping by value overlap, for partial credit and for explaining a mismatch."""
     mapping: dict[str, str] = {}
     scored = sorted(
-        ((sum((gold.column_bags[c] & generated.column_bags[d]).values()), c, d)
-         for c in gold.columns for d in generated.columns),
+        (
+            (sum((gold.column_bags[c] & generated.column_bags[d]).values()), c, d)
+            for c in gold.columns
+            for d in generated.columns
+        ),
         key=lambda t: (-t[0], gold.columns.index(t[1]), generated.columns.index(t[2])),
     )
     for overlap, c, d in scored:
@@ -107,8 +111,13 @@ def _stringified(rows: list[dict]) -> list[dict]:
     return [{k: None if v is None else str(v) for k, v in row.items()} for row in rows]
 
 
-def compare(gold_rows: list[dict], generated_rows: list[dict], ordered: bool = False,
-            ordered_lists: bool = False, _check_types: bool = True) -> Comparison:
+def compare(
+    gold_rows: list[dict],
+    generated_rows: list[dict],
+    ordered: bool = False,
+    ordered_lists: bool = False,
+    _check_types: bool = True,
+) -> Comparison:
     """Compare rows (lists of dicts as `record.data()` returns them)."""
     gold = _Table(canonical_rows(gold_rows), ordered_lists)
     generated = _Table(canonical_rows(generated_rows), ordered_lists)
@@ -116,18 +125,26 @@ def compare(gold_rows: list[dict], generated_rows: list[dict], ordered: bool = F
         return Comparison(True, True, 1.0, mapping={})
     if not gold.rows or not generated.rows:
         reason = "extra_rows" if not gold.rows else "missing_rows"
-        return Comparison(False, False, 0.0, reason, missing_rows=gold.rows[:SAMPLE], extra_rows=generated.rows[:SAMPLE])
+        return Comparison(
+            False, False, 0.0, reason, missing_rows=gold.rows[:SAMPLE], extra_rows=generated.rows[:SAMPLE]
+        )
 
     same_count = len(gold.rows) == len(generated.rows)
     mapping = _find_mapping(gold, generated, ordered) if same_count else None
-    strict = same_count and all(c in generated.columns for c in gold.columns) and _equal(
-        gold.project(gold.columns), generated.project(gold.columns), ordered)
+    strict = (
+        same_count
+        and all(c in generated.columns for c in gold.columns)
+        and _equal(gold.project(gold.columns), generated.project(gold.columns), ordered)
+    )
     if mapping is not None:
         return Comparison(True, strict, 1.0, mapping=mapping)
 
     partial = _best_effort_mapping(gold, generated)
     if len(partial) < len(gold.columns):
-        if _check_types and compare(_stringified(gold.rows), _stringified(generated.rows), ordered, ordered_lists, False).match:
+        if (
+            _check_types
+            and compare(_stringified(gold.rows), _stringified(generated.rows), ordered, ordered_lists, False).match
+        ):
             return Comparison(False, False, 0.0, "types", mapping=partial)
         return Comparison(False, False, 0.0, "columns", mapping=partial)
     gold_tuples = gold.project(gold.columns)
@@ -137,12 +154,21 @@ def compare(gold_rows: list[dict], generated_rows: list[dict], ordered: bool = F
         return Comparison(False, False, 1.0, "order", mapping=partial)
     missing = Counter(gold_tuples) - Counter(generated_tuples)
     extra = Counter(generated_tuples) - Counter(gold_tuples)
-    if _check_types and compare(_stringified(gold.rows), _stringified(generated.rows), ordered, ordered_lists, False).match:
+    if (
+        _check_types
+        and compare(_stringified(gold.rows), _stringified(generated.rows), ordered, ordered_lists, False).match
+    ):
         reason = "types"
     else:
         reason = "missing_and_extra_rows" if missing and extra else "missing_rows" if missing else "extra_rows"
     index = {t: row for t, row in zip(gold_tuples, gold.rows)}
     gen_index = {t: row for t, row in zip(generated_tuples, generated.rows)}
-    return Comparison(False, False, f1, reason, mapping=partial,
-                      missing_rows=[index[t] for t in list(missing)[:SAMPLE]],
-                      extra_rows=[gen_index[t] for t in list(extra)[:SAMPLE]])
+    return Comparison(
+        False,
+        False,
+        f1,
+        reason,
+        mapping=partial,
+        missing_rows=[index[t] for t in list(missing)[:SAMPLE]],
+        extra_rows=[gen_index[t] for t in list(extra)[:SAMPLE]],
+    )

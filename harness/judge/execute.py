@@ -24,16 +24,29 @@ FORBIDDEN_TEXT = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 LEADING_EXPLAIN = re.compile(r"^\s*(EXPLAIN|PROFILE)\b", re.IGNORECASE)
-TIMEOUT_CODES = ("Neo.ClientError.Transaction.TransactionTimedOut",
-                 "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
-                 "Neo.TransientError.Transaction.LockClientStopped")
-FORBIDDEN_CODES = ("Neo.ClientError.Statement.AccessMode", "Neo.ClientError.Security.Forbidden",
-                   "Neo.ClientError.Procedure.ProcedureCallFailed.AccessMode")
-SYNTAX_CODES = ("Neo.ClientError.Statement.SyntaxError", "Neo.ClientError.Statement.SemanticError",
-                "Neo.ClientError.Statement.TypeError", "Neo.ClientError.Procedure.ProcedureNotFound",
-                "Neo.ClientError.Statement.NotSystemDatabaseError", "Neo.ClientError.Statement.UnsupportedAdministrationCommand")
-MEMORY_CODES = ("Neo.TransientError.General.MemoryPoolOutOfMemoryError",
-                "Neo.TransientError.General.TransactionMemoryLimit", "Neo.TransientError.General.OutOfMemoryError")
+TIMEOUT_CODES = (
+    "Neo.ClientError.Transaction.TransactionTimedOut",
+    "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
+    "Neo.TransientError.Transaction.LockClientStopped",
+)
+FORBIDDEN_CODES = (
+    "Neo.ClientError.Statement.AccessMode",
+    "Neo.ClientError.Security.Forbidden",
+    "Neo.ClientError.Procedure.ProcedureCallFailed.AccessMode",
+)
+SYNTAX_CODES = (
+    "Neo.ClientError.Statement.SyntaxError",
+    "Neo.ClientError.Statement.SemanticError",
+    "Neo.ClientError.Statement.TypeError",
+    "Neo.ClientError.Procedure.ProcedureNotFound",
+    "Neo.ClientError.Statement.NotSystemDatabaseError",
+    "Neo.ClientError.Statement.UnsupportedAdministrationCommand",
+)
+MEMORY_CODES = (
+    "Neo.TransientError.General.MemoryPoolOutOfMemoryError",
+    "Neo.TransientError.General.TransactionMemoryLimit",
+    "Neo.TransientError.General.OutOfMemoryError",
+)
 READ_ONLY_QUERY_TYPES = ("r",)
 
 
@@ -68,8 +81,11 @@ def _classify(exc: Exception, stage: str) -> tuple[str, str]:
         return "timeout", code
     if code in FORBIDDEN_CODES or "AccessMode" in code:
         return "forbidden", code
-    if isinstance(exc, (ServiceUnavailable, SessionExpired)) or code.startswith("Neo.DatabaseError") or (
-            isinstance(exc, DriverError) and not isinstance(exc, Neo4jError)):
+    if (
+        isinstance(exc, (ServiceUnavailable, SessionExpired))
+        or code.startswith("Neo.DatabaseError")
+        or (isinstance(exc, DriverError) and not isinstance(exc, Neo4jError))
+    ):
         return "infra_db", code
     if code in MEMORY_CODES:
         return "exec_error", code
@@ -82,16 +98,26 @@ def _classify(exc: Exception, stage: str) -> tuple[str, str]:
 
 def _warnings(summary) -> list[str]:
     """Server warnings such as unknown labels, properties or relationship types (GQL status 01N5x)."""
-    return [f"{status.gql_status}: {status.status_description}" for status in summary.gql_status_objects
-            if status.is_notification and str(status.severity).endswith("WARNING")]
+    return [
+        f"{status.gql_status}: {status.status_description}"
+        for status in summary.gql_status_objects
+        if status.is_notification and str(status.severity).endswith("WARNING")
+    ]
 
 
 def _server_ms(summary) -> float:
     return float((summary.result_available_after or 0) + (summary.result_consumed_after or 0))
 
 
-def execute_untrusted(driver, query: str, *, timeout_s: float = 10.0, row_cap: int = 5000,
-                      database: str | None = None, explain: bool = True) -> Execution:
+def execute_untrusted(
+    driver,
+    query: str,
+    *,
+    timeout_s: float = 10.0,
+    row_cap: int = 5000,
+    database: str | None = None,
+    explain: bool = True,
+) -> Execution:
     """Run `query` safely. `explain=False` skips the syntax/plan check: only for trusted gold queries."""
     result = Execution()
     if FORBIDDEN_TEXT.search(query):

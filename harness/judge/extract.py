@@ -47,7 +47,7 @@ def _from_prose(text: str) -> str | None:
     if start is None:
         return None
     kept = [LABEL.sub("", lines[start])]
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if not line.strip():
             kept.append(line)
             continue

@@ -15,4 +15,4 @@ def build_report(store: Store, run_ids: tuple[str, ...] | list[str] = ()) -> tup
     return summaries, build_tables(summaries)
 
 
-__all__ = ["build_report", "render", "TABLES", "Table", "RunSummary"]
+__all__ = ["TABLES", "RunSummary", "Table", "build_report", "render"]

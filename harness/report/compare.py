@@ -30,7 +30,7 @@ class Comparison:
     b: RunSummary
     paired: Paired
     flips: list[Flip] = field(default_factory=list)
-    changed_failures: int = 0          # both wrong, but with different outcomes
+    changed_failures: int = 0  # both wrong, but with different outcomes
     only_in_a: list[str] = field(default_factory=list)
     only_in_b: list[str] = field(default_factory=list)
     unscored: list[str] = field(default_factory=list)  # recorded in both, infra on at least one side
@@ -73,9 +73,19 @@ def to_dict(c: Comparison) -> dict:
         "a": {"label": c.a.label, "run_id": c.a.run["id"], "accuracy_pct": c.a.accuracy.pct, "n_scored": c.a.n_scored},
         "b": {"label": c.b.label, "run_id": c.b.run["id"], "accuracy_pct": c.b.accuracy.pct, "n_scored": c.b.n_scored},
         "paired": pairs_table([c.paired]).records[0],
-        "flips": [{"item_id": f.item_id, "family_id": f.family_id, "outcome_a": f.outcome_a, "outcome_b": f.outcome_b,
-                   "direction": f.direction} for f in c.flips],
-        "changed_failures": c.changed_failures, "only_in_a": c.only_in_a, "only_in_b": c.only_in_b,
+        "flips": [
+            {
+                "item_id": f.item_id,
+                "family_id": f.family_id,
+                "outcome_a": f.outcome_a,
+                "outcome_b": f.outcome_b,
+                "direction": f.direction,
+            }
+            for f in c.flips
+        ],
+        "changed_failures": c.changed_failures,
+        "only_in_a": c.only_in_a,
+        "only_in_b": c.only_in_b,
         "unscored": c.unscored,
     }
 
@@ -85,30 +95,47 @@ def render(c: Comparison, fmt: str = "md") -> str:
         return json.dumps(to_dict(c), indent=2, ensure_ascii=False)
     p = c.paired
     lines = [f"# Compare A = {c.a.label} ({c.a.run['id']}) with B = {c.b.label} ({c.b.run['id']})", ""]
-    lines.append(tabulate(
-        [[side.label, side.run["id"], str(side.n_scored), rate_cell(side.accuracy), str(side.n_infra)] for side in (c.a, c.b)],
-        headers=["", "run", "n scored", "accuracy % (all scored)", "infra errors"], tablefmt="github",
-        disable_numparse=True))
+    lines.append(
+        tabulate(
+            [
+                [side.label, side.run["id"], str(side.n_scored), rate_cell(side.accuracy), str(side.n_infra)]
+                for side in (c.a, c.b)
+            ],
+            headers=["", "run", "n scored", "accuracy % (all scored)", "infra errors"],
+            tablefmt="github",
+            disable_numparse=True,
+        )
+    )
     lines += ["", pairs_table([p]).markdown()]
-    verdict = ("no discordant items" if not (p.only_a or p.only_b) else
-               f"B {'gains' if p.delta_points > 0 else 'loses' if p.delta_points < 0 else 'changes'} "
-               f"{num(abs(p.delta_points))} points on {p.n_shared} shared items; exact McNemar p = {p.p_value:.4g}"
-               + (" (unlikely to be noise at 0.05)" if p.p_value < 0.05 else " (consistent with noise at 0.05)"))
+    verdict = (
+        "no discordant items"
+        if not (p.only_a or p.only_b)
+        else f"B {'gains' if p.delta_points > 0 else 'loses' if p.delta_points < 0 else 'changes'} "
+        f"{num(abs(p.delta_points))} points on {p.n_shared} shared items; exact McNemar p = {p.p_value:.4g}"
+        + (" (unlikely to be noise at 0.05)" if p.p_value < 0.05 else " (consistent with noise at 0.05)")
+    )
     lines += [verdict, ""]
     lines.append(f"## Flips: {len(c.pass_to_fail)} pass->fail, {len(c.fail_to_pass)} fail->pass")
     lines.append("")
     if c.flips:
-        lines.append(tabulate([[f.item_id, f.family_id or "?", f.outcome_a, f.outcome_b, f.direction] for f in c.flips],
-                              headers=["item", "family", f"A: {c.a.label}", f"B: {c.b.label}", "change"],
-                              tablefmt="github", disable_numparse=True))
+        lines.append(
+            tabulate(
+                [[f.item_id, f.family_id or "?", f.outcome_a, f.outcome_b, f.direction] for f in c.flips],
+                headers=["item", "family", f"A: {c.a.label}", f"B: {c.b.label}", "change"],
+                tablefmt="github",
+                disable_numparse=True,
+            )
+        )
     else:
         lines.append("_(no item changed between correct and not correct)_")
     notes = []
     if c.changed_failures:
         notes.append(f"{c.changed_failures} item(s) failed in both runs with different outcomes")
     if c.unscored:
-        notes.append(f"{len(c.unscored)} item(s) left out of the pairing: infra error on at least one side "
-                     f"({', '.join(c.unscored[:5])}{', ...' if len(c.unscored) > 5 else ''})")
+        notes.append(
+            f"{len(c.unscored)} item(s) left out of the pairing: infra error on at least one side "
+            f"({', '.join(c.unscored[:5])}{', ...' if len(c.unscored) > 5 else ''})"
+        )
     if c.only_in_a or c.only_in_b:
         notes.append(f"{len(c.only_in_a)} item(s) only in A, {len(c.only_in_b)} only in B")
     if p.suites_differ:
@@ -116,4 +143,3 @@ def render(c: Comparison, fmt: str = "md") -> str:
     if notes:
         lines += [""] + [f"- {note}" for note in notes]
     return "\n".join(lines) + "\n"
-

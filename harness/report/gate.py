@@ -29,8 +29,20 @@ from .tables import num, pct, signed, summary_table
 BASELINE_FORMAT = "harness-baseline/1"
 PASS, HARNESS_ERROR, REGRESSION, INCOMPLETE = 0, 1, 2, 3
 VERDICTS = {PASS: "PASS", REGRESSION: "REGRESSION", INCOMPLETE: "INCOMPLETE"}
-RUN_FIELDS = ("id", "model", "suite", "suite_hash", "split", "status", "graph_fingerprint", "neo4j_version",
-              "harness_version", "git_commit", "started_at", "finished_at")
+RUN_FIELDS = (
+    "id",
+    "model",
+    "suite",
+    "suite_hash",
+    "split",
+    "status",
+    "graph_fingerprint",
+    "neo4j_version",
+    "harness_version",
+    "git_commit",
+    "started_at",
+    "finished_at",
+)
 
 
 # baselines ----------------------------------------------------------------
@@ -59,8 +71,10 @@ def baseline_data(summary: RunSummary, must_pass: list[str] = ()) -> dict:
         "run": {name: summary.run.get(name) for name in RUN_FIELDS},
         "summary": summary_table([summary]).records[0],
         "must_pass": list(must_pass),
-        "items": {item: {"outcome": outcome, "family_id": family, "match": int(outcome == "correct")}
-                  for item, (outcome, family) in sorted(summary.items.items())},
+        "items": {
+            item: {"outcome": outcome, "family_id": family, "match": int(outcome == "correct")}
+            for item, (outcome, family) in sorted(summary.items.items())
+        },
     }
 
 
@@ -70,9 +84,12 @@ def save_baseline(store: Store, run: dict, path: str | Path, must_pass: list[str
     if not summary.items:
         raise HarnessError(f"run {run['id']} has no results: nothing to save as a baseline")
     data = baseline_data(summary, must_pass)
-    warnings = [f"must-pass item {item!r} is {data['items'][item]['outcome'] if item in data['items'] else 'not in the run'}"
-                f" in run {run['id']}" for item in must_pass
-                if data["items"].get(item, {}).get("outcome") != "correct"]
+    warnings = [
+        f"must-pass item {item!r} is {data['items'][item]['outcome'] if item in data['items'] else 'not in the run'}"
+        f" in run {run['id']}"
+        for item in must_pass
+        if data["items"].get(item, {}).get("outcome") != "correct"
+    ]
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -93,10 +110,10 @@ def load_baseline(path: str | Path) -> dict:
     except ValueError as exc:
         raise InputError(f"{target}: not a JSON baseline ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != BASELINE_FORMAT or not isinstance(data.get("items"), dict):
-        raise InputError(f"{target}: not a harness baseline (expected \"format\": \"{BASELINE_FORMAT}\" and items)")
+        raise InputError(f'{target}: not a harness baseline (expected "format": "{BASELINE_FORMAT}" and items)')
     must_pass = data.setdefault("must_pass", [])
     if not isinstance(must_pass, list) or not all(isinstance(item, str) for item in must_pass):
-        raise InputError(f"{target}: \"must_pass\" must be a list of item ids")
+        raise InputError(f'{target}: "must_pass" must be a list of item ids')
     return data
 
 
@@ -136,13 +153,21 @@ class GateResult:
         return [item for item in self.items if item.status in statuses]
 
 
-def evaluate(store: Store, run: dict, baseline: dict, max_drop: float = 2.0, alpha: float = 0.05,
-             max_infra_rate: float = 0.05, must_pass: list[str] = ()) -> GateResult:
+def evaluate(
+    store: Store,
+    run: dict,
+    baseline: dict,
+    max_drop: float = 2.0,
+    alpha: float = 0.05,
+    max_infra_rate: float = 0.05,
+    must_pass: list[str] = (),
+) -> GateResult:
     summary = summarize(store, run)
     base_items: dict[str, dict] = baseline["items"]
     must = list(dict.fromkeys([*baseline.get("must_pass", []), *must_pass]))
-    base_correct = {item: v.get("outcome") == "correct" for item, v in base_items.items()
-                    if v.get("outcome") in SCORED_OUTCOMES}
+    base_correct = {
+        item: v.get("outcome") == "correct" for item, v in base_items.items() if v.get("outcome") in SCORED_OUTCOMES
+    }
     pair = paired_counts(base_correct, summary.scored_correct(), "baseline", summary.label)
     drop = -pair.delta_points if pair.n_shared else 0.0
 
@@ -166,62 +191,102 @@ def evaluate(store: Store, run: dict, baseline: dict, max_drop: float = 2.0, alp
     significant = pair.n_shared > 0 and drop > max_drop and pair.p_value < alpha
     run_failed = run.get("status") == "failed"
     checks = [
-        Check("accuracy", not significant,
-              f"accuracy on {pair.n_shared} shared items {pct(pair.acc_a)}% -> {pct(pair.acc_b)}% "
-              f"(drop {signed(drop)} points, allowed {max_drop:g}); only baseline correct {pair.only_a}, "
-              f"only run correct {pair.only_b}, exact McNemar p = {pair.p_value:.4g} (alpha {alpha:g})"),
-        Check("must_pass", not must_failed,
-              f"{len(must)} must-pass item(s), {len(must_failed)} not correct"
-              + (f": {', '.join(must_failed)}" if must_failed else "")),
-        Check("infra_rate", summary.infra_rate <= max_infra_rate,
-              f"infra errors {summary.n_infra}/{summary.n_recorded} = {num(100 * summary.infra_rate)}% "
-              f"(allowed {100 * max_infra_rate:g}%)", "incomplete"),
-        Check("completeness", not missing and not must_unjudged and pair.n_shared > 0 and not run_failed,
-              f"{len(missing)} baseline item(s) missing from the run, {pair.n_shared} shared scored item(s)"
-              + (f", run failed: {run.get('error') or 'no message'}" if run_failed else "")
-              + (f", must-pass not judged: {', '.join(must_unjudged)}" if must_unjudged else ""), "incomplete"),
+        Check(
+            "accuracy",
+            not significant,
+            f"accuracy on {pair.n_shared} shared items {pct(pair.acc_a)}% -> {pct(pair.acc_b)}% "
+            f"(drop {signed(drop)} points, allowed {max_drop:g}); only baseline correct {pair.only_a}, "
+            f"only run correct {pair.only_b}, exact McNemar p = {pair.p_value:.4g} (alpha {alpha:g})",
+        ),
+        Check(
+            "must_pass",
+            not must_failed,
+            f"{len(must)} must-pass item(s), {len(must_failed)} not correct"
+            + (f": {', '.join(must_failed)}" if must_failed else ""),
+        ),
+        Check(
+            "infra_rate",
+            summary.infra_rate <= max_infra_rate,
+            f"infra errors {summary.n_infra}/{summary.n_recorded} = {num(100 * summary.infra_rate)}% "
+            f"(allowed {100 * max_infra_rate:g}%)",
+            "incomplete",
+        ),
+        Check(
+            "completeness",
+            not missing and not must_unjudged and pair.n_shared > 0 and not run_failed,
+            f"{len(missing)} baseline item(s) missing from the run, {pair.n_shared} shared scored item(s)"
+            + (f", run failed: {run.get('error') or 'no message'}" if run_failed else "")
+            + (f", must-pass not judged: {', '.join(must_unjudged)}" if must_unjudged else ""),
+            "incomplete",
+        ),
     ]
     failed_kinds = {check.kind for check in checks if not check.ok}
     code = REGRESSION if "regression" in failed_kinds else INCOMPLETE if failed_kinds else PASS
     base_run = baseline.get("run", {})
-    warnings = [f"{what} differs from the baseline's ({base_run.get(key)!s:.12} vs {run.get(key)!s:.12})"
-                for key, what in (("suite_hash", "suite hash"), ("graph_fingerprint", "graph fingerprint"))
-                if base_run.get(key) and run.get(key) and base_run.get(key) != run.get(key)]
+    warnings = [
+        f"{what} differs from the baseline's ({base_run.get(key)!s:.12} vs {run.get(key)!s:.12})"
+        for key, what in (("suite_hash", "suite hash"), ("graph_fingerprint", "graph fingerprint"))
+        if base_run.get(key) and run.get(key) and base_run.get(key) != run.get(key)
+    ]
     new_items = len(summary.items.keys() - base_items.keys())
     if new_items:
         warnings.append(f"{new_items} item(s) of the run are not in the baseline and are not compared")
     if base_run.get("model") and base_run["model"] != run["model"]:
         warnings.append(f"baseline is of model {base_run['model']!r}, run is of {run['model']!r}")
-    stats = {"n_shared": pair.n_shared, "baseline_acc_pct": pair.acc_a, "run_acc_pct": pair.acc_b,
-             "drop_points": drop, "only_baseline_correct": pair.only_a, "only_run_correct": pair.only_b,
-             "mcnemar_p": pair.p_value, "infra_rate": summary.infra_rate, "missing": len(missing),
-             "max_drop": max_drop, "alpha": alpha, "max_infra_rate": max_infra_rate}
+    stats = {
+        "n_shared": pair.n_shared,
+        "baseline_acc_pct": pair.acc_a,
+        "run_acc_pct": pair.acc_b,
+        "drop_points": drop,
+        "only_baseline_correct": pair.only_a,
+        "only_run_correct": pair.only_b,
+        "mcnemar_p": pair.p_value,
+        "infra_rate": summary.infra_rate,
+        "missing": len(missing),
+        "max_drop": max_drop,
+        "alpha": alpha,
+        "max_infra_rate": max_infra_rate,
+    }
     return GateResult(summary, baseline, code, checks, items, stats, warnings)
 
 
 def verdict_line(result: GateResult) -> str:
     s = result.stats
-    return (f"gate {result.verdict}: {result.summary.label} run {result.summary.run['id']} vs baseline "
-            f"{result.baseline.get('run', {}).get('id', '?')}: accuracy {pct(s['run_acc_pct'])}% vs "
-            f"{pct(s['baseline_acc_pct'])}% on {s['n_shared']} shared items (drop {signed(s['drop_points'])} points, "
-            f"McNemar p = {s['mcnemar_p']:.4g}), infra {num(100 * s['infra_rate'])}%, missing {s['missing']}, "
-            f"{len(result.with_status('flip_down'))} pass->fail, {len(result.with_status('flip_up'))} fail->pass")
+    return (
+        f"gate {result.verdict}: {result.summary.label} run {result.summary.run['id']} vs baseline "
+        f"{result.baseline.get('run', {}).get('id', '?')}: accuracy {pct(s['run_acc_pct'])}% vs "
+        f"{pct(s['baseline_acc_pct'])}% on {s['n_shared']} shared items (drop {signed(s['drop_points'])} points, "
+        f"McNemar p = {s['mcnemar_p']:.4g}), infra {num(100 * s['infra_rate'])}%, missing {s['missing']}, "
+        f"{len(result.with_status('flip_down'))} pass->fail, {len(result.with_status('flip_up'))} fail->pass"
+    )
 
 
 def render(result: GateResult) -> str:
     lines = [verdict_line(result)]
     lines += [f"  [{'ok' if c.ok else 'FAIL'}] {c.name}: {c.message}" for c in result.checks]
     lines += [f"  warning: {w}" for w in result.warnings]
-    labels = {"must_pass_failed": "must-pass failed", "flip_down": "pass->fail", "flip_up": "fail->pass",
-              "not_judged": "not judged"}
+    labels = {
+        "must_pass_failed": "must-pass failed",
+        "flip_down": "pass->fail",
+        "flip_up": "fail->pass",
+        "not_judged": "not judged",
+    }
     for status, label in labels.items():
         for v in result.with_status(status):
-            lines.append(f"  {label}: {v.item_id} [{v.family_id or '?'}] {v.baseline or 'absent'} -> {v.current or 'absent'}")
+            lines.append(
+                f"  {label}: {v.item_id} [{v.family_id or '?'}] {v.baseline or 'absent'} -> {v.current or 'absent'}"
+            )
     return "\n".join(lines) + "\n"
 
 
 def to_dict(result: GateResult) -> dict:
-    return {"verdict": result.verdict, "exit_code": result.code, "run_id": result.summary.run["id"],
-            "baseline_run_id": result.baseline.get("run", {}).get("id"), "stats": result.stats,
-            "checks": [vars(c) for c in result.checks], "warnings": result.warnings,
-            "items": [vars(v) for v in result.items if v.status != "ok"]}
+    return {
+        "verdict": result.verdict,
+        "exit_code": result.code,
+        "run_id": result.summary.run["id"],
+        "baseline_run_id": result.baseline.get("run", {}).get("id"),
+        "stats": result.stats,
+        "checks": [vars(c) for c in result.checks],
+        "warnings": result.warnings,
+        "items": [vars(v) for v in result.items if v.status != "ok"],
+    }

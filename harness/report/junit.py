@@ -30,11 +30,14 @@ def junit_tree(result: GateResult) -> ET.ElementTree:
 
     items = ET.SubElement(root, "testsuite", name=f"items.{label}")
     for verdict in result.items:
-        case = ET.SubElement(items, "testcase", classname=f"items.{label}.{verdict.family_id or 'unknown'}",
-                             name=verdict.item_id)
+        case = ET.SubElement(
+            items, "testcase", classname=f"items.{label}.{verdict.family_id or 'unknown'}", name=verdict.item_id
+        )
         change = f"{verdict.baseline or 'absent'} -> {verdict.current or 'absent'}"
         if verdict.status == "must_pass_failed":
-            ET.SubElement(case, "failure", message=f"must-pass item not correct: {change}", type="must_pass").text = change
+            ET.SubElement(
+                case, "failure", message=f"must-pass item not correct: {change}", type="must_pass"
+            ).text = change
         elif verdict.status == "flip_down" and accuracy_failed:
             ET.SubElement(case, "failure", message=f"pass->fail: {change}", type="regression").text = change
         elif verdict.status == "not_judged":

@@ -10,8 +10,11 @@ from ..errors import HarnessError
 from .summary import RunSummary
 from .tables import num
 
-LEVELS = (("syntax", "Syntactic validity", "#4C72B0"), ("execution", "Execution success", "#55A868"),
-          ("accuracy", "Output accuracy", "#C44E52"))
+LEVELS = (
+    ("syntax", "Syntactic validity", "#4C72B0"),
+    ("execution", "Execution success", "#55A868"),
+    ("accuracy", "Output accuracy", "#C44E52"),
+)
 
 
 def _pyplot():
@@ -41,14 +44,32 @@ def plot_summaries(summaries: list[RunSummary], path: str | Path) -> Path:
             heights.append(rate.pct)
             lower.append(rate.pct - low)
             upper.append(high - rate.pct)
-        ax.bar(xs, heights, width * 0.92, label=name, color=colour, yerr=[lower, upper],
-               error_kw={"ecolor": "#333333", "elinewidth": 1, "capsize": 3}, zorder=2)
+        ax.bar(
+            xs,
+            heights,
+            width * 0.92,
+            label=name,
+            color=colour,
+            yerr=[lower, upper],
+            error_kw={"ecolor": "#333333", "elinewidth": 1, "capsize": 3},
+            zorder=2,
+        )
         for x, height, up in zip(xs, heights, upper):
-            ax.annotate(num(height), (x, height + up), xytext=(0, 2), textcoords="offset points",
-                        ha="center", va="bottom", fontsize=8, rotation=90 if count > 4 else 0)
+            ax.annotate(
+                num(height),
+                (x, height + up),
+                xytext=(0, 2),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                rotation=90 if count > 4 else 0,
+            )
     ax.set_xticks(range(count))
-    ax.set_xticklabels([f"{s.label}\n(n={s.n_scored}" + (f", {s.n_infra} infra" if s.n_infra else "") + ")"
-                        for s in plotted], fontsize=9)
+    ax.set_xticklabels(
+        [f"{s.label}\n(n={s.n_scored}" + (f", {s.n_infra} infra" if s.n_infra else "") + ")" for s in plotted],
+        fontsize=9,
+    )
     ax.set_ylim(0, 118)
     ax.set_yticks(range(0, 101, 20))
     ax.set_ylabel("% of scored items")

@@ -7,18 +7,20 @@ store for reading never creates a database file: a missing file is an error.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import HarnessError
 from ..store import Store, default_db_path
 
-__all__ = ["open_store", "reading", "select_runs", "latest_run_of", "items", "parse_json"]
+__all__ = ["items", "latest_run_of", "open_store", "parse_json", "reading", "select_runs"]
 
 # The columns the report needs per item; detail and raw text are read only by `show`.
-ITEM_COLUMNS = ("item_id, family_id, template_id, outcome, scored, syntax_ok, exec_ok, match, strict_match, f1, "
-                "reason, error, error_class, gen_ms, judge_ms, output_tokens, row_count, gold_row_count")
+ITEM_COLUMNS = (
+    "item_id, family_id, template_id, outcome, scored, syntax_ok, exec_ok, match, strict_match, f1, "
+    "reason, error, error_class, gen_ms, judge_ms, output_tokens, row_count, gold_row_count"
+)
 
 
 def open_store(path: str | Path | None = None) -> Store:
@@ -50,8 +52,9 @@ def select_runs(store: Store, run_ids: tuple[str, ...] | list[str] = ()) -> list
                 seen.add(run["id"])
                 runs.append(run)
         return runs
-    runs = list(store.db.query(
-        "select * from runs where id in (select max(id) from runs group by model) order by model, id"))
+    runs = list(
+        store.db.query("select * from runs where id in (select max(id) from runs group by model) order by model, id")
+    )
     if not runs:
         raise HarnessError(f"no runs in {store.path}: run `harness run --model NAME` first")
     return runs

@@ -161,19 +161,30 @@ class Paired:
         return self.acc_b - self.acc_a if self.n_shared else None
 
 
-def paired_counts(a: dict[str, bool], b: dict[str, bool], label_a: str = "A", label_b: str = "B",
-                  suites_differ: bool = False) -> Paired:
+def paired_counts(
+    a: dict[str, bool], b: dict[str, bool], label_a: str = "A", label_b: str = "B", suites_differ: bool = False
+) -> Paired:
     shared = a.keys() & b.keys()
     both = sum(1 for item in shared if a[item] and b[item])
     only_a = sum(1 for item in shared if a[item] and not b[item])
     only_b = sum(1 for item in shared if b[item] and not a[item])
-    return Paired(label_a, label_b, len(shared), both, only_a, only_b, len(shared) - both - only_a - only_b,
-                  mcnemar_exact(only_a, only_b), suites_differ)
+    return Paired(
+        label_a,
+        label_b,
+        len(shared),
+        both,
+        only_a,
+        only_b,
+        len(shared) - both - only_a - only_b,
+        mcnemar_exact(only_a, only_b),
+        suites_differ,
+    )
 
 
 def paired(a: RunSummary, b: RunSummary) -> Paired:
-    return paired_counts(a.scored_correct(), b.scored_correct(), a.label, b.label,
-                         a.run.get("suite_hash") != b.run.get("suite_hash"))
+    return paired_counts(
+        a.scored_correct(), b.scored_correct(), a.label, b.label, a.run.get("suite_hash") != b.run.get("suite_hash")
+    )
 
 
 def all_pairs(summaries: list[RunSummary]) -> list[Paired]:

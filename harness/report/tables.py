@@ -19,14 +19,20 @@ from .summary import Paired, Rate, RunSummary, all_pairs
 
 TABLES = ("runs", "summary", "conditional", "families", "pairs")
 
-SUMMARY_NOTE = ("Every rate is over all scored items (n); infra errors are listed but never scored. "
-                "Brackets: 95% Wilson interval. Latency: model generation time per item, median and p95 "
-                "(linear interpolation). tok/s: total output tokens / total generation time.")
-CONDITIONAL_NOTE = ("Seed-style conditional rates (DESIGN.md section 9): each divides by the items that passed the "
-                    "previous level instead of all scored items, so it flatters models that fail early; "
-                    "the headline rates above are unconditional.")
-PAIRS_NOTE = ("Paired on the items both runs scored: only A = A correct and B not. p: exact two-sided McNemar "
-              "test on the discordant items (p = 1 when there are none).")
+SUMMARY_NOTE = (
+    "Every rate is over all scored items (n); infra errors are listed but never scored. "
+    "Brackets: 95% Wilson interval. Latency: model generation time per item, median and p95 "
+    "(linear interpolation). tok/s: total output tokens / total generation time."
+)
+CONDITIONAL_NOTE = (
+    "Seed-style conditional rates (DESIGN.md section 9): each divides by the items that passed the "
+    "previous level instead of all scored items, so it flatters models that fail early; "
+    "the headline rates above are unconditional."
+)
+PAIRS_NOTE = (
+    "Paired on the items both runs scored: only A = A correct and B not. p: exact two-sided McNemar "
+    "test on the discordant items (p = 1 when there are none)."
+)
 
 
 @dataclass
@@ -39,8 +45,11 @@ class Table:
     note: str = ""
 
     def markdown(self) -> str:
-        body = tabulate(self.md_rows, headers=self.md_headers, tablefmt="github", disable_numparse=True) \
-            if self.md_rows else "_(none)_"
+        body = (
+            tabulate(self.md_rows, headers=self.md_headers, tablefmt="github", disable_numparse=True)
+            if self.md_rows
+            else "_(none)_"
+        )
         return f"## {self.title}\n\n{body}\n" + (f"\n{self.note}\n" if self.note else "")
 
 
@@ -85,8 +94,13 @@ def rounded(value: float | None, digits: int = 4) -> float | None:
 
 def rate_fields(prefix: str, rate: Rate) -> dict:
     ci = rate.ci
-    return {f"{prefix}_k": rate.k, f"{prefix}_n": rate.n, f"{prefix}_pct": rounded(rate.pct),
-            f"{prefix}_lo": rounded(ci[0]) if ci else None, f"{prefix}_hi": rounded(ci[1]) if ci else None}
+    return {
+        f"{prefix}_k": rate.k,
+        f"{prefix}_n": rate.n,
+        f"{prefix}_pct": rounded(rate.pct),
+        f"{prefix}_lo": rounded(ci[0]) if ci else None,
+        f"{prefix}_hi": rounded(ci[1]) if ci else None,
+    }
 
 
 def infra_cell(summary: RunSummary) -> str:
@@ -121,65 +135,138 @@ def runs_table(summaries: list[RunSummary]) -> Table:
         run = s.run
         spec = queries.parse_json(run.get("model_spec"), {}) or {}
         options = decoding(run)
-        records.append({
-            "label": s.label, "run_id": run["id"], "model": run["model"], "adapter": spec.get("adapter"),
-            "description": spec.get("description"), "suite": run.get("suite"), "suite_hash": run.get("suite_hash"),
-            "split": run.get("split"), "graph_fingerprint": run.get("graph_fingerprint"),
-            "neo4j_version": run.get("neo4j_version"), "harness_version": run.get("harness_version"),
-            "git_commit": run.get("git_commit"), "host": run.get("host"), "decoding": options,
-            "model_options": model_options(run),
-            "options": queries.parse_json(run.get("options"), {}),
-            "adapter_info": queries.parse_json(run.get("adapter_info"), {}), "status": run.get("status"),
-            "n_planned": run.get("n_planned"), "n_recorded": s.n_recorded, "started_at": run.get("started_at"),
-            "finished_at": run.get("finished_at"), "error": run.get("error"),
-        })
+        records.append(
+            {
+                "label": s.label,
+                "run_id": run["id"],
+                "model": run["model"],
+                "adapter": spec.get("adapter"),
+                "description": spec.get("description"),
+                "suite": run.get("suite"),
+                "suite_hash": run.get("suite_hash"),
+                "split": run.get("split"),
+                "graph_fingerprint": run.get("graph_fingerprint"),
+                "neo4j_version": run.get("neo4j_version"),
+                "harness_version": run.get("harness_version"),
+                "git_commit": run.get("git_commit"),
+                "host": run.get("host"),
+                "decoding": options,
+                "model_options": model_options(run),
+                "options": queries.parse_json(run.get("options"), {}),
+                "adapter_info": queries.parse_json(run.get("adapter_info"), {}),
+                "status": run.get("status"),
+                "n_planned": run.get("n_planned"),
+                "n_recorded": s.n_recorded,
+                "started_at": run.get("started_at"),
+                "finished_at": run.get("finished_at"),
+                "error": run.get("error"),
+            }
+        )
         suite = f"{run.get('suite') or '?'}@{short(run.get('suite_hash'), 8)}"
         planned = run.get("n_planned")
-        rows.append([
-            run["id"], s.label, spec.get("adapter") or "–", suite, short(run.get("graph_fingerprint"), 12),
-            run.get("neo4j_version") or "–", run.get("harness_version") or "–", short(run.get("git_commit"), 10),
-            ", ".join(f"{k}={v}" for k, v in options.items()) or "–", run.get("status") or "–",
-            f"{s.n_recorded}/{planned if planned is not None else '?'}",
-        ])
-    headers = ["run", "model", "adapter", "suite", "graph", "Neo4j", "harness", "commit", "decoding", "status",
-               "items"]
+        rows.append(
+            [
+                run["id"],
+                s.label,
+                spec.get("adapter") or "–",
+                suite,
+                short(run.get("graph_fingerprint"), 12),
+                run.get("neo4j_version") or "–",
+                run.get("harness_version") or "–",
+                short(run.get("git_commit"), 10),
+                ", ".join(f"{k}={v}" for k, v in options.items()) or "–",
+                run.get("status") or "–",
+                f"{s.n_recorded}/{planned if planned is not None else '?'}",
+            ]
+        )
+    headers = ["run", "model", "adapter", "suite", "graph", "Neo4j", "harness", "commit", "decoding", "status", "items"]
     return Table("runs", "Runs", records, headers, rows)
 
 
 def summary_table(summaries: list[RunSummary]) -> Table:
     records, rows = [], []
     for s in summaries:
-        records.append({
-            "label": s.label, "run_id": s.run["id"], "model": s.run["model"], "n_scored": s.n_scored,
-            **rate_fields("syntax", s.syntax), **rate_fields("execution", s.execution),
-            **rate_fields("accuracy", s.accuracy), **rate_fields("strict", s.strict),
-            "f1_mean": rounded(s.f1_mean), "latency_median_ms": rounded(s.latency_median_ms, 1),
-            "latency_p95_ms": rounded(s.latency_p95_ms, 1), "tokens_per_s": rounded(s.tokens_per_s, 2),
-            "infra_errors": s.n_infra, **s.infra, "infra_rate": rounded(s.infra_rate), "pending": s.pending,
-        })
-        rows.append([
-            s.label, str(s.n_scored), rate_cell(s.syntax), rate_cell(s.execution), rate_cell(s.accuracy),
-            rate_cell(s.strict, interval=False), "–" if s.f1_mean is None else f"{s.f1_mean:.3f}",
-            f"{duration(s.latency_median_ms)} / {duration(s.latency_p95_ms)}",
-            "–" if s.tokens_per_s is None else f"{s.tokens_per_s:.1f}", infra_cell(s),
-        ])
-    headers = ["model", "n", "syntax %", "execution %", "accuracy %", "strict %", "mean F1", "latency p50 / p95",
-               "tok/s", "infra errors"]
+        records.append(
+            {
+                "label": s.label,
+                "run_id": s.run["id"],
+                "model": s.run["model"],
+                "n_scored": s.n_scored,
+                **rate_fields("syntax", s.syntax),
+                **rate_fields("execution", s.execution),
+                **rate_fields("accuracy", s.accuracy),
+                **rate_fields("strict", s.strict),
+                "f1_mean": rounded(s.f1_mean),
+                "latency_median_ms": rounded(s.latency_median_ms, 1),
+                "latency_p95_ms": rounded(s.latency_p95_ms, 1),
+                "tokens_per_s": rounded(s.tokens_per_s, 2),
+                "infra_errors": s.n_infra,
+                **s.infra,
+                "infra_rate": rounded(s.infra_rate),
+                "pending": s.pending,
+            }
+        )
+        rows.append(
+            [
+                s.label,
+                str(s.n_scored),
+                rate_cell(s.syntax),
+                rate_cell(s.execution),
+                rate_cell(s.accuracy),
+                rate_cell(s.strict, interval=False),
+                "–" if s.f1_mean is None else f"{s.f1_mean:.3f}",
+                f"{duration(s.latency_median_ms)} / {duration(s.latency_p95_ms)}",
+                "–" if s.tokens_per_s is None else f"{s.tokens_per_s:.1f}",
+                infra_cell(s),
+            ]
+        )
+    headers = [
+        "model",
+        "n",
+        "syntax %",
+        "execution %",
+        "accuracy %",
+        "strict %",
+        "mean F1",
+        "latency p50 / p95",
+        "tok/s",
+        "infra errors",
+    ]
     return Table("summary", "Summary (all scored items)", records, headers, rows, SUMMARY_NOTE)
 
 
 def conditional_table(summaries: list[RunSummary]) -> Table:
     records, rows = [], []
     for s in summaries:
-        records.append({"label": s.label, "run_id": s.run["id"], **rate_fields("exec_given_syntax", s.exec_given_syntax),
-                        **rate_fields("accuracy_given_exec", s.accuracy_given_exec)})
-        rows.append([s.label, f"{s.exec_given_syntax.k}/{s.exec_given_syntax.n}", rate_cell(s.exec_given_syntax, False),
-                     f"{s.accuracy_given_exec.k}/{s.accuracy_given_exec.n}", rate_cell(s.accuracy_given_exec, False),
-                     rate_cell(s.accuracy, False)])
-    headers = ["model", "executed / syntax-valid", "exec % given syntax-valid", "correct / executed",
-               "accuracy % given executed", "accuracy % (all scored)"]
-    return Table("conditional", "Conditional rates (seed-style, for comparison only)", records, headers, rows,
-                 CONDITIONAL_NOTE)
+        records.append(
+            {
+                "label": s.label,
+                "run_id": s.run["id"],
+                **rate_fields("exec_given_syntax", s.exec_given_syntax),
+                **rate_fields("accuracy_given_exec", s.accuracy_given_exec),
+            }
+        )
+        rows.append(
+            [
+                s.label,
+                f"{s.exec_given_syntax.k}/{s.exec_given_syntax.n}",
+                rate_cell(s.exec_given_syntax, False),
+                f"{s.accuracy_given_exec.k}/{s.accuracy_given_exec.n}",
+                rate_cell(s.accuracy_given_exec, False),
+                rate_cell(s.accuracy, False),
+            ]
+        )
+    headers = [
+        "model",
+        "executed / syntax-valid",
+        "exec % given syntax-valid",
+        "correct / executed",
+        "accuracy % given executed",
+        "accuracy % (all scored)",
+    ]
+    return Table(
+        "conditional", "Conditional rates (seed-style, for comparison only)", records, headers, rows, CONDITIONAL_NOTE
+    )
 
 
 def families_table(summaries: list[RunSummary]) -> Table:
@@ -192,8 +279,18 @@ def families_table(summaries: list[RunSummary]) -> Table:
             if rate is None:
                 row.append("–")
                 continue
-            records.append({"label": s.label, "run_id": s.run["id"], "family": family, "k": rate.k, "n": rate.n,
-                            "pct": rounded(rate.pct), "lo": rounded(rate.ci[0]), "hi": rounded(rate.ci[1])})
+            records.append(
+                {
+                    "label": s.label,
+                    "run_id": s.run["id"],
+                    "family": family,
+                    "k": rate.k,
+                    "n": rate.n,
+                    "pct": rounded(rate.pct),
+                    "lo": rounded(rate.ci[0]),
+                    "hi": rounded(rate.ci[1]),
+                }
+            )
             row.append(f"{num(rate.pct)} ({rate.k}/{rate.n})")
         rows.append(row)
     return Table("families", "Accuracy by family (% correct, k/n)", records, ["model", *families], rows)
@@ -202,25 +299,64 @@ def families_table(summaries: list[RunSummary]) -> Table:
 def pairs_table(pairs: list[Paired]) -> Table:
     records, rows = [], []
     for pair in pairs:
-        records.append({"a": pair.a, "b": pair.b, "n_shared": pair.n_shared, "both_correct": pair.both,
-                        "only_a": pair.only_a, "only_b": pair.only_b, "neither": pair.neither,
-                        "acc_a_pct": rounded(pair.acc_a), "acc_b_pct": rounded(pair.acc_b),
-                        "delta_points": rounded(pair.delta_points),
-                        "mcnemar_p": rounded(pair.p_value, 6) if pair.n_shared else None,
-                        "suites_differ": pair.suites_differ})
-        rows.append([pair.a, pair.b + (" (other suite hash)" if pair.suites_differ else ""), str(pair.n_shared),
-                     str(pair.both), str(pair.only_a), str(pair.only_b), str(pair.neither), pct(pair.acc_a),
-                     pct(pair.acc_b), "–" if pair.delta_points is None else signed(pair.delta_points),
-                     p_cell(pair.p_value if pair.n_shared else None)])
-    headers = ["A", "B", "n shared", "both correct", "only A", "only B", "neither", "A %", "B %", "B − A (points)",
-               "McNemar p"]
+        records.append(
+            {
+                "a": pair.a,
+                "b": pair.b,
+                "n_shared": pair.n_shared,
+                "both_correct": pair.both,
+                "only_a": pair.only_a,
+                "only_b": pair.only_b,
+                "neither": pair.neither,
+                "acc_a_pct": rounded(pair.acc_a),
+                "acc_b_pct": rounded(pair.acc_b),
+                "delta_points": rounded(pair.delta_points),
+                "mcnemar_p": rounded(pair.p_value, 6) if pair.n_shared else None,
+                "suites_differ": pair.suites_differ,
+            }
+        )
+        rows.append(
+            [
+                pair.a,
+                pair.b + (" (other suite hash)" if pair.suites_differ else ""),
+                str(pair.n_shared),
+                str(pair.both),
+                str(pair.only_a),
+                str(pair.only_b),
+                str(pair.neither),
+                pct(pair.acc_a),
+                pct(pair.acc_b),
+                "–" if pair.delta_points is None else signed(pair.delta_points),
+                p_cell(pair.p_value if pair.n_shared else None),
+            ]
+        )
+    headers = [
+        "A",
+        "B",
+        "n shared",
+        "both correct",
+        "only A",
+        "only B",
+        "neither",
+        "A %",
+        "B %",
+        "B − A (points)",
+        "McNemar p",
+    ]
     return Table("pairs", "Pairwise comparisons (shared scored items)", records, headers, rows, PAIRS_NOTE)
 
 
 def build_tables(summaries: list[RunSummary]) -> dict[str, Table]:
-    return {table.name: table for table in (
-        runs_table(summaries), summary_table(summaries), conditional_table(summaries), families_table(summaries),
-        pairs_table(all_pairs(summaries)))}
+    return {
+        table.name: table
+        for table in (
+            runs_table(summaries),
+            summary_table(summaries),
+            conditional_table(summaries),
+            families_table(summaries),
+            pairs_table(all_pairs(summaries)),
+        )
+    }
 
 
 # rendering ----------------------------------------------------------------
@@ -241,7 +377,7 @@ def to_csv(records: list[dict]) -> str:
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for record in records:
-        writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
-                         for k, v in record.items()})
+        writer.writerow(
+            {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v for k, v in record.items()}
+        )
     return buffer.getvalue()
-

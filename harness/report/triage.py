@@ -21,27 +21,39 @@ def find_item(store: Store, run: dict, item_id: str) -> dict:
     row = store.result(run["id"], item_id)
     if row:
         return row
-    ids = [r["item_id"] for r in store.db.query("select item_id from results where run_id = ? order by item_id",
-                                                [run["id"]])]
+    ids = [
+        r["item_id"]
+        for r in store.db.query("select item_id from results where run_id = ? order by item_id", [run["id"]])
+    ]
     prefixed = [i for i in ids if i.startswith(item_id)]
     if len(prefixed) == 1:
         return store.result(run["id"], prefixed[0])
     if len(prefixed) > 1:
-        raise HarnessError(f"item id prefix {item_id!r} is ambiguous in run {run['id']}: "
-                           f"{', '.join(prefixed[:5])}{', ...' if len(prefixed) > 5 else ''}")
+        raise HarnessError(
+            f"item id prefix {item_id!r} is ambiguous in run {run['id']}: "
+            f"{', '.join(prefixed[:5])}{', ...' if len(prefixed) > 5 else ''}"
+        )
     close = difflib.get_close_matches(item_id, ids, n=3)
-    raise HarnessError(f"no item {item_id!r} in run {run['id']} ({len(ids)} items)"
-                       + (f"; did you mean {', '.join(close)}?" if close else ""))
+    raise HarnessError(
+        f"no item {item_id!r} in run {run['id']} ({len(ids)} items)"
+        + (f"; did you mean {', '.join(close)}?" if close else "")
+    )
 
 
 def item_record(store: Store, run: dict, item_id: str) -> dict:
     row = find_item(store, run, item_id)
     generation = store.generation(run["id"], row["item_id"]) or {}
-    return {"run_id": run["id"], "model": run["model"], **row,
-            "warnings": queries.parse_json(row.get("warnings"), []),
-            "detail": queries.parse_json(row.get("detail"), {}) or {},
-            "output": generation.get("output"), "infra_error": generation.get("infra_error"),
-            "finish_reason": generation.get("finish_reason"), "retries": generation.get("retries")}
+    return {
+        "run_id": run["id"],
+        "model": run["model"],
+        **row,
+        "warnings": queries.parse_json(row.get("warnings"), []),
+        "detail": queries.parse_json(row.get("detail"), {}) or {},
+        "output": generation.get("output"),
+        "infra_error": generation.get("infra_error"),
+        "finish_reason": generation.get("finish_reason"),
+        "retries": generation.get("retries"),
+    }
 
 
 def _flag(value) -> str:
@@ -59,24 +71,37 @@ def _block(title: str, text: str | None, lang: str = "") -> list[str]:
 def render_item(record: dict) -> str:
     detail = record["detail"]
     scored = record["outcome"] in SCORED_OUTCOMES
-    lines = [f"# {record['item_id']} in run {record['run_id']} ({record['model']})", "",
-             f"family {record.get('family_id') or '?'}, template {record.get('template_id') or '?'}",
-             f"outcome: {record['outcome']} ({'scored' if scored else 'infra error, not scored'})"
-             + (f", attempts {record['attempts']}" if record.get("attempts") else ""),
-             f"syntax ok: {_flag(record.get('syntax_ok'))}, executed: {_flag(record.get('exec_ok'))}, "
-             f"match: {_flag(record.get('match'))}, strict match: {_flag(record.get('strict_match'))}, "
-             f"F1: {'–' if record.get('f1') is None else format(record['f1'], '.3f')}",
-             f"rows: generated {record.get('row_count') if record.get('row_count') is not None else '–'}, "
-             f"gold {record.get('gold_row_count') if record.get('gold_row_count') is not None else '–'}"
-             + (f"; mismatch reason: {record['reason']}" if record.get("reason") else ""),
-             "timings: " + ", ".join(f"{name} {record[key]:.0f} ms" for name, key in
-                                     (("generation", "gen_ms"), ("judge", "judge_ms"), ("database", "db_ms"))
-                                     if record.get(key) is not None)
-             + (f"; tokens: prompt {record.get('prompt_tokens')}, output {record.get('output_tokens')}"
-                if record.get("output_tokens") is not None else ""), ""]
+    lines = [
+        f"# {record['item_id']} in run {record['run_id']} ({record['model']})",
+        "",
+        f"family {record.get('family_id') or '?'}, template {record.get('template_id') or '?'}",
+        f"outcome: {record['outcome']} ({'scored' if scored else 'infra error, not scored'})"
+        + (f", attempts {record['attempts']}" if record.get("attempts") else ""),
+        f"syntax ok: {_flag(record.get('syntax_ok'))}, executed: {_flag(record.get('exec_ok'))}, "
+        f"match: {_flag(record.get('match'))}, strict match: {_flag(record.get('strict_match'))}, "
+        f"F1: {'–' if record.get('f1') is None else format(record['f1'], '.3f')}",
+        f"rows: generated {record.get('row_count') if record.get('row_count') is not None else '–'}, "
+        f"gold {record.get('gold_row_count') if record.get('gold_row_count') is not None else '–'}"
+        + (f"; mismatch reason: {record['reason']}" if record.get("reason") else ""),
+        "timings: "
+        + ", ".join(
+            f"{name} {record[key]:.0f} ms"
+            for name, key in (("generation", "gen_ms"), ("judge", "judge_ms"), ("database", "db_ms"))
+            if record.get(key) is not None
+        )
+        + (
+            f"; tokens: prompt {record.get('prompt_tokens')}, output {record.get('output_tokens')}"
+            if record.get("output_tokens") is not None
+            else ""
+        ),
+        "",
+    ]
     if record.get("error") or record.get("error_class"):
-        lines += [f"error: {record.get('error_class') or ''}{': ' if record.get('error_class') else ''}"
-                  f"{record.get('error') or ''}", ""]
+        lines += [
+            f"error: {record.get('error_class') or ''}{': ' if record.get('error_class') else ''}"
+            f"{record.get('error') or ''}",
+            "",
+        ]
     if record.get("infra_error"):
         lines += [f"model call error: {record['infra_error']}", ""]
     if record["warnings"]:
@@ -84,12 +109,19 @@ def render_item(record: dict) -> str:
     lines += [f"question: {detail.get('question') or '–'}", ""]
     lines += _block("gold Cypher", detail.get("gold_cypher"), "cypher")
     lines += _block("extracted query", record.get("extracted_query"), "cypher")
-    lines += _block("raw model output" + (f" (finish: {record['finish_reason']})" if record.get("finish_reason") else ""),
-                    record.get("output"))
-    for key, title in (("missing_rows", "gold rows missing from the output"), ("extra_rows", "extra rows in the output")):
+    lines += _block(
+        "raw model output" + (f" (finish: {record['finish_reason']})" if record.get("finish_reason") else ""),
+        record.get("output"),
+    )
+    for key, title in (
+        ("missing_rows", "gold rows missing from the output"),
+        ("extra_rows", "extra rows in the output"),
+    ):
         rows = detail.get(key) or []
         if rows:
-            lines += [f"{title} (sample of {len(rows)}):"] + [f"- {json.dumps(r, ensure_ascii=False)}" for r in rows] + [""]
+            lines += (
+                [f"{title} (sample of {len(rows)}):"] + [f"- {json.dumps(r, ensure_ascii=False)}" for r in rows] + [""]
+            )
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -99,7 +131,7 @@ def short_error(row: dict, size: int = 70) -> str:
     text = text[0] if text else ""
     if row.get("error_class") and not text.startswith(row["error_class"]):
         text = f"{row['error_class'].rsplit('.', 1)[-1]}: {text}" if text else row["error_class"]
-    text = text if len(text) <= size else text[:size - 1] + "…"
+    text = text if len(text) <= size else text[: size - 1] + "…"
     return text.replace("|", "\\|")
 
 
@@ -138,25 +170,50 @@ def triage(store: Store, run: dict, examples: int = 3) -> dict:
 
     def records(groups, total=None):
         ordered = sorted(groups.items(), key=lambda kv: (-kv[1].count, kv[0]))
-        return [{"key": key, "count": g.count, **({"of": total(key)} if total else {}), "examples": g.examples}
-                for key, g in ordered]
+        return [
+            {"key": key, "count": g.count, **({"of": total(key)} if total else {}), "examples": g.examples}
+            for key, g in ordered
+        ]
 
-    return {"run_id": run["id"], "model": run["model"], "n_scored": n_scored, "n_failed": n_failed,
-            "by_outcome": records(by_outcome), "by_family": records(by_family, lambda f: scored_per_family[f]),
-            "by_reason": records(by_reason), "by_error_class": records(by_class), "infra": records(infra)}
+    return {
+        "run_id": run["id"],
+        "model": run["model"],
+        "n_scored": n_scored,
+        "n_failed": n_failed,
+        "by_outcome": records(by_outcome),
+        "by_family": records(by_family, lambda f: scored_per_family[f]),
+        "by_reason": records(by_reason),
+        "by_error_class": records(by_class),
+        "infra": records(infra),
+    }
 
 
 def render_triage(data: dict) -> str:
     n = data["n_scored"]
-    lines = [f"# Triage of run {data['run_id']} ({data['model']})", "",
-             f"{data['n_failed']} of {n} scored items failed"
-             + (f" ({num(100 * data['n_failed'] / n)}%)" if n else "") + "; "
-             + f"{sum(g['count'] for g in data['infra'])} infra error(s), not scored.", ""]
+    lines = [
+        f"# Triage of run {data['run_id']} ({data['model']})",
+        "",
+        f"{data['n_failed']} of {n} scored items failed"
+        + (f" ({num(100 * data['n_failed'] / n)}%)" if n else "")
+        + "; "
+        + f"{sum(g['count'] for g in data['infra'])} infra error(s), not scored.",
+        "",
+    ]
     sections = [
-        ("Failures by outcome", "outcome", "by_outcome", lambda g: [str(g["count"]), num(100 * g['count'] / n)],
-         ["n", "% of scored"]),
-        ("Failures by family", "family", "by_family",
-         lambda g: [f"{g['count']}/{g['of']}", num(100 * g['count'] / g['of'])], ["failed/scored", "% failed"]),
+        (
+            "Failures by outcome",
+            "outcome",
+            "by_outcome",
+            lambda g: [str(g["count"]), num(100 * g["count"] / n)],
+            ["n", "% of scored"],
+        ),
+        (
+            "Failures by family",
+            "family",
+            "by_family",
+            lambda g: [f"{g['count']}/{g['of']}", num(100 * g["count"] / g["of"])],
+            ["failed/scored", "% failed"],
+        ),
         ("Wrong results by mismatch reason", "reason", "by_reason", lambda g: [str(g["count"])], ["n"]),
         ("Failures by error class", "error class", "by_error_class", lambda g: [str(g["count"])], ["n"]),
         ("Infra errors (not scored; retried on resume)", "outcome", "infra", lambda g: [str(g["count"])], ["n"]),
@@ -168,7 +225,10 @@ def render_triage(data: dict) -> str:
             lines += ["_(none)_", ""]
             continue
         rows = [[g["key"], *cells(g), "; ".join(g["examples"])] for g in groups]
-        lines += [tabulate(rows, headers=[key_name, *headers, "examples"], tablefmt="github", disable_numparse=True), ""]
+        lines += [
+            tabulate(rows, headers=[key_name, *headers, "examples"], tablefmt="github", disable_numparse=True),
+            "",
+        ]
     if data["n_failed"]:
         lines.append(f"See one item in full: harness show {data['run_id']} ITEM")
     return "\n".join(lines).rstrip() + "\n"

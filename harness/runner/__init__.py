@@ -2,4 +2,4 @@
 
 from .session import RunRequest, RunSummary, rescore, run
 
-__all__ = ["RunRequest", "RunSummary", "run", "rescore"]
+__all__ = ["RunRequest", "RunSummary", "rescore", "run"]

@@ -11,10 +11,10 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import asdict
-from typing import Callable, Iterator
 
 from ..adapters.base import Adapter, Generation
 from ..judge.execute import execute_untrusted
@@ -28,7 +28,9 @@ class GoldFailed(Exception):
 
 
 def compute_gold(driver, cypher: str, timeout_s: float, row_cap: int) -> tuple[list[dict], float]:
-    execution = execute_untrusted(driver, cypher, timeout_s=max(timeout_s, 30.0), row_cap=max(row_cap, 100_000), explain=False)
+    execution = execute_untrusted(
+        driver, cypher, timeout_s=max(timeout_s, 30.0), row_cap=max(row_cap, 100_000), explain=False
+    )
     if execution.outcome:
         raise GoldFailed(f"gold query failed ({execution.outcome}): {execution.error}")
     return execution.rows, execution.db_ms
@@ -39,14 +41,19 @@ def _generate(adapter: Adapter, item: SuiteItem) -> Generation:
     try:
         generation = adapter.generate(item)
     except Exception as exc:  # an adapter bug must not kill the run: record it, retry on resume
-        return Generation(infra_error=f"harness_error: {type(exc).__name__}: {exc}", gen_ms=(time.perf_counter() - started) * 1000,
-                          meta={"harness_error": True})
+        return Generation(
+            infra_error=f"harness_error: {type(exc).__name__}: {exc}",
+            gen_ms=(time.perf_counter() - started) * 1000,
+            meta={"harness_error": True},
+        )
     if generation.gen_ms is None:
         generation.gen_ms = (time.perf_counter() - started) * 1000
     return generation
 
 
-def _judge(driver, item: SuiteItem, generation: Generation, gold: dict | None, limits: dict) -> tuple[dict, dict | None]:
+def _judge(
+    driver, item: SuiteItem, generation: Generation, gold: dict | None, limits: dict
+) -> tuple[dict, dict | None]:
     """Returns (verdict, freshly computed gold or None)."""
     fresh = None
     try:
@@ -59,16 +66,28 @@ def _judge(driver, item: SuiteItem, generation: Generation, gold: dict | None, l
         ordered = item.gold.get("ordered")
         if ordered is None:
             ordered = gold_is_ordered(item.cypher, gold["rows"])
-        return judge_output(driver, generation.output, gold["rows"], ordered=bool(ordered), gold_query=item.cypher,
-                            **limits), fresh
+        return judge_output(
+            driver, generation.output, gold["rows"], ordered=bool(ordered), gold_query=item.cypher, **limits
+        ), fresh
     except GoldFailed as exc:
         return infra_verdict("harness_error", str(exc), "harness.GoldFailed"), None
     except Exception as exc:
         return infra_verdict("harness_error", f"{type(exc).__name__}: {exc}", type(exc).__name__), fresh
 
 
-def run_items(*, store: Store, run_id: str, fingerprint: str, adapter: Adapter, driver, items: Iterator[SuiteItem],
-              gen_workers: int, judge_workers: int, limits: dict, on_item: Callable[[str, bool], None]) -> int:
+def run_items(
+    *,
+    store: Store,
+    run_id: str,
+    fingerprint: str,
+    adapter: Adapter,
+    driver,
+    items: Iterator[SuiteItem],
+    gen_workers: int,
+    judge_workers: int,
+    limits: dict,
+    on_item: Callable[[str, bool], None],
+) -> int:
     """Generate and judge every item; returns how many were recorded."""
     window = 2 * (gen_workers + judge_workers)
     generating: dict = {}
@@ -78,8 +97,11 @@ def run_items(*, store: Store, run_id: str, fingerprint: str, adapter: Adapter, 
     source = iter(items)
     exhausted = False
     stop = threading.Event()
-    with _deferred_sigint(stop), ThreadPoolExecutor(gen_workers, thread_name_prefix="generate") as gen_pool, \
-            ThreadPoolExecutor(judge_workers, thread_name_prefix="judge") as judge_pool:
+    with (
+        _deferred_sigint(stop),
+        ThreadPoolExecutor(gen_workers, thread_name_prefix="generate") as gen_pool,
+        ThreadPoolExecutor(judge_workers, thread_name_prefix="judge") as judge_pool,
+    ):
         try:
             while True:
                 while not exhausted and len(generating) + len(judging) < window:
@@ -102,7 +124,11 @@ def run_items(*, store: Store, run_id: str, fingerprint: str, adapter: Adapter, 
                     else:
                         item, generation = judging.pop(future)
                         verdict, fresh_gold = future.result()
-                        gold = None if fresh_gold is None else {"fingerprint": fingerprint, "cypher": item.cypher, **fresh_gold}
+                        gold = (
+                            None
+                            if fresh_gold is None
+                            else {"fingerprint": fingerprint, "cypher": item.cypher, **fresh_gold}
+                        )
                         attempts[item.id] = attempts.get(item.id, 0) + 1
                         _record(store, run_id, item, generation, verdict, gold, attempts[item.id])
                         recorded += 1
@@ -129,14 +155,20 @@ def _deferred_sigint(stop: threading.Event):
         signal.signal(signal.SIGINT, previous)
 
 
-def _record(store: Store, run_id: str, item: SuiteItem, generation: Generation, verdict: dict, gold: dict | None,
-            attempts: int) -> None:
+def _record(
+    store: Store, run_id: str, item: SuiteItem, generation: Generation, verdict: dict, gold: dict | None, attempts: int
+) -> None:
     gen_record = {k: v for k, v in asdict(generation).items()}
     detail = dict(verdict.pop("detail", None) or {})
     detail.update(question=item.question, gold_cypher=item.cypher, retries=generation.retries)
     result = {
-        **verdict, "family_id": item.family_id, "template_id": item.template_id, "detail": detail,
-        "gen_ms": generation.gen_ms, "prompt_tokens": generation.prompt_tokens,
-        "output_tokens": generation.output_tokens, "attempts": attempts,
+        **verdict,
+        "family_id": item.family_id,
+        "template_id": item.template_id,
+        "detail": detail,
+        "gen_ms": generation.gen_ms,
+        "prompt_tokens": generation.prompt_tokens,
+        "output_tokens": generation.output_tokens,
+        "attempts": attempts,
     }
     store.record_item(run_id, item.id, gen_record, result, gold)

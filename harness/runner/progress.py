@@ -14,8 +14,11 @@ class Progress:
         self.done = self.correct = self.scored = self.infra = 0
         self.started = self.last_line = time.monotonic()
         self.interval_s = interval_s
-        self.bar = tqdm(total=total, desc=label, file=sys.stderr, unit="item", dynamic_ncols=True) \
-            if enabled and sys.stderr.isatty() else None
+        self.bar = (
+            tqdm(total=total, desc=label, file=sys.stderr, unit="item", dynamic_ncols=True)
+            if enabled and sys.stderr.isatty()
+            else None
+        )
 
     def update(self, outcome: str, scored: bool) -> None:
         self.done += 1
@@ -37,8 +40,10 @@ class Progress:
         elapsed = time.monotonic() - self.started
         rate = self.done / elapsed if elapsed > 0 else 0.0
         eta = (self.total - self.done) / rate if rate else 0.0
-        return (f"[{self.label}] {self.done}/{self.total} judged, accuracy {self.accuracy:.1%} of {self.scored} scored, "
-                f"{self.infra} infra, {rate:.1f} items/s, ETA {eta:.0f}s")
+        return (
+            f"[{self.label}] {self.done}/{self.total} judged, accuracy {self.accuracy:.1%} of {self.scored} scored, "
+            f"{self.infra} infra, {rate:.1f} items/s, ETA {eta:.0f}s"
+        )
 
     def close(self) -> None:
         if self.bar is not None:

@@ -2,4 +2,4 @@
 
 from .db import INFRA_OUTCOMES, OUTCOMES, SCORED_OUTCOMES, Store, default_db_path
 
-__all__ = ["Store", "default_db_path", "OUTCOMES", "SCORED_OUTCOMES", "INFRA_OUTCOMES"]
+__all__ = ["INFRA_OUTCOMES", "OUTCOMES", "SCORED_OUTCOMES", "Store", "default_db_path"]

@@ -13,16 +13,24 @@ import json
 import os
 import secrets
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from sqlite_utils import Database
 
 from ..errors import HarnessError
 from .migrations import migrations
 
-SCORED_OUTCOMES = ("correct", "wrong_result", "syntax_error", "exec_error", "timeout", "forbidden",
-                   "too_many_rows", "no_query")
+SCORED_OUTCOMES = (
+    "correct",
+    "wrong_result",
+    "syntax_error",
+    "exec_error",
+    "timeout",
+    "forbidden",
+    "too_many_rows",
+    "no_query",
+)
 INFRA_OUTCOMES = ("infra_model", "infra_db", "harness_error")
 OUTCOMES = SCORED_OUTCOMES + INFRA_OUTCOMES
 
@@ -57,7 +65,9 @@ class Store:
             self.db.conn.execute("PRAGMA synchronous = NORMAL")
             self._check_not_newer()
             migrations.apply(self.db)
-            self._columns = {table: set(self.db[table].columns_dict) for table in ("generations", "results", "gold_cache")}
+            self._columns = {
+                table: set(self.db[table].columns_dict) for table in ("generations", "results", "gold_cache")
+            }
         except sqlite3.DatabaseError as exc:
             raise _store_error(self.path, exc) from None
 
@@ -65,8 +75,10 @@ class Store:
         known = {migration.name for migration in migrations._migrations}
         unknown = [m.name for m in migrations.applied(self.db) if m.name not in known]
         if unknown:
-            raise HarnessError(f"{self.path} was written by a newer harness (unknown migration {unknown[0]!r}): "
-                               "upgrade the harness or use another --db")
+            raise HarnessError(
+                f"{self.path} was written by a newer harness (unknown migration {unknown[0]!r}): "
+                "upgrade the harness or use another --db"
+            )
 
     def close(self) -> None:
         self.db.close()
@@ -82,8 +94,11 @@ class Store:
         self._write(lambda: self.db["runs"].update(run_id, _jsonify(fields)))
 
     def get_run(self, run_id: str) -> dict:
-        rows = list(self.db.query("select * from runs where id = ? or id like ? order by id desc limit 2",
-                                  [run_id, f"{run_id}%"]))
+        rows = list(
+            self.db.query(
+                "select * from runs where id = ? or id like ? order by id desc limit 2", [run_id, f"{run_id}%"]
+            )
+        )
         if not rows:
             raise HarnessError(f"no run {run_id!r} in {self.path}: see `harness report` for run ids")
         if len(rows) > 1 and rows[0]["id"] != run_id:
@@ -94,23 +109,32 @@ class Store:
         return list(self.db.query("select * from runs order by id"))
 
     def latest_resumable(self, model: str, suite: str, options_key: str) -> dict | None:
-        rows = list(self.db.query(
-            "select * from runs where model = ? and suite = ? and options_key = ? and status != 'finished' "
-            "order by id desc limit 1", [model, suite, options_key]))
+        rows = list(
+            self.db.query(
+                "select * from runs where model = ? and suite = ? and options_key = ? and status != 'finished' "
+                "order by id desc limit 1",
+                [model, suite, options_key],
+            )
+        )
         return rows[0] if rows else None
 
     # items ------------------------------------------------------------
     def scored_item_ids(self, run_id: str) -> set[str]:
-        return {row["item_id"] for row in self.db.query(
-            "select item_id from results where run_id = ? and scored = 1", [run_id])}
+        return {
+            row["item_id"]
+            for row in self.db.query("select item_id from results where run_id = ? and scored = 1", [run_id])
+        }
 
     def attempts(self, run_id: str) -> dict[str, int]:
         """How often each item of the run has been judged so far (read once, at the start of a run)."""
-        return {row["item_id"]: row["attempts"] or 0 for row in self.db.query(
-            "select item_id, attempts from results where run_id = ?", [run_id])}
+        return {
+            row["item_id"]: row["attempts"] or 0
+            for row in self.db.query("select item_id, attempts from results where run_id = ?", [run_id])
+        }
 
-    def record_item(self, run_id: str, item_id: str, generation: dict | None, result: dict,
-                    gold: dict | None = None) -> None:
+    def record_item(
+        self, run_id: str, item_id: str, generation: dict | None, result: dict, gold: dict | None = None
+    ) -> None:
         """Generation and verdict of one item (and a freshly computed gold), committed together or not at all."""
         stamp = now()
 
@@ -120,14 +144,17 @@ class Store:
             if generation is not None:
                 self._replace("generations", {"run_id": run_id, "item_id": item_id, "created_at": stamp, **generation})
             self._replace("results", {"run_id": run_id, "item_id": item_id, "created_at": stamp, **result})
+
         self._write(work)
 
     def _replace(self, table: str, record: dict) -> None:
         """The per-item hot path: one prepared INSERT OR REPLACE, no schema introspection."""
         record = _jsonify({k: v for k, v in record.items() if k in self._columns[table]})
         columns = ", ".join(f"[{c}]" for c in record)
-        self.db.conn.execute(f"INSERT OR REPLACE INTO [{table}] ({columns}) VALUES ({', '.join('?' * len(record))})",
-                             list(record.values()))
+        self.db.conn.execute(
+            f"INSERT OR REPLACE INTO [{table}] ({columns}) VALUES ({', '.join('?' * len(record))})",
+            list(record.values()),
+        )
 
     def results(self, run_id: str) -> Iterator[dict]:
         yield from self.db.query("select * from results where run_id = ? order by item_id", [run_id])
@@ -144,13 +171,21 @@ class Store:
         return rows[0] if rows else None
 
     def outcome_counts(self, run_id: str) -> dict[str, int]:
-        return {row["outcome"]: row["n"] for row in self.db.query(
-            "select outcome, count(*) as n from results where run_id = ? group by outcome", [run_id])}
+        return {
+            row["outcome"]: row["n"]
+            for row in self.db.query(
+                "select outcome, count(*) as n from results where run_id = ? group by outcome", [run_id]
+            )
+        }
 
     # gold cache -------------------------------------------------------
     def gold_get(self, fingerprint: str, cypher: str) -> dict | None:
-        rows = list(self.db.query("select * from gold_cache where graph_fingerprint = ? and cypher_hash = ?",
-                                  [fingerprint, cypher_hash(cypher)]))
+        rows = list(
+            self.db.query(
+                "select * from gold_cache where graph_fingerprint = ? and cypher_hash = ?",
+                [fingerprint, cypher_hash(cypher)],
+            )
+        )
         if not rows:
             return None
         row = rows[0]
@@ -169,13 +204,22 @@ class Store:
 
 
 def _gold_record(fingerprint: str, cypher: str, rows: list[dict], db_ms: float) -> dict:
-    return {"graph_fingerprint": fingerprint, "cypher_hash": cypher_hash(cypher), "cypher": cypher,
-            "rows": json.dumps(rows, ensure_ascii=False), "row_count": len(rows), "db_ms": db_ms, "created_at": now()}
+    return {
+        "graph_fingerprint": fingerprint,
+        "cypher_hash": cypher_hash(cypher),
+        "cypher": cypher,
+        "rows": json.dumps(rows, ensure_ascii=False),
+        "row_count": len(rows),
+        "db_ms": db_ms,
+        "created_at": now(),
+    }
 
 
 def _jsonify(record: dict) -> dict:
-    return {k: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (dict, list, tuple)) else v
-            for k, v in record.items()}
+    return {
+        k: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (dict, list, tuple)) else v
+        for k, v in record.items()
+    }
 
 
 def _store_error(path: Path, exc: sqlite3.DatabaseError) -> HarnessError:

@@ -20,8 +20,10 @@ def lit(value: str) -> str:
 
 
 def _name_or_synonym(var: str, key: str, value: str) -> str:
-    return (f"(toLower({var}.{key}) = toLower({lit(value)}) "
-            f"OR any(s IN coalesce({var}.synonyms, []) WHERE toLower(s) = toLower({lit(value)})))")
+    return (
+        f"(toLower({var}.{key}) = toLower({lit(value)}) "
+        f"OR any(s IN coalesce({var}.synonyms, []) WHERE toLower(s) = toLower({lit(value)})))"
+    )
 
 
 def gene(var: str, symbol: str) -> str:

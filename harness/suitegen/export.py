@@ -26,10 +26,19 @@ def ft_system_prompt() -> str:
 def sft_lines(suite_name: str, split: str = "train") -> list[str]:
     suite = open_suite(suite_name)
     system = ft_system_prompt()
-    lines = [json.dumps({"messages": [{"role": "system", "content": system},
-                                      {"role": "user", "content": item.question},
-                                      {"role": "assistant", "content": item.cypher}]}, ensure_ascii=False)
-             for item in suite.items(split=split)]
+    lines = [
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "system", "content": system},
+                    {"role": "user", "content": item.question},
+                    {"role": "assistant", "content": item.cypher},
+                ]
+            },
+            ensure_ascii=False,
+        )
+        for item in suite.items(split=split)
+    ]
     if not lines:
         raise InputError(f"suite {suite.name!r} has no {split} items to export")
     return lines

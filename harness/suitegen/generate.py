@@ -52,14 +52,20 @@ def _acceptable(rows: list[dict], cypher: str, ordered: bool, want_empty: bool) 
     return ordered or limit is None or len(rows) < limit
 
 
-def _sample(template: Template, candidates: list[dict], count: int, rng: random.Random, runner: GoldRunner,
-            want_empty: bool = False) -> list[tuple[dict, str, dict]]:
+def _sample(
+    template: Template,
+    candidates: list[dict],
+    count: int,
+    rng: random.Random,
+    runner: GoldRunner,
+    want_empty: bool = False,
+) -> list[tuple[dict, str, dict]]:
     """Up to `count` (placeholders, cypher, gold) whose gold is non-empty and not cut by LIMIT
     (or empty, for deliberate negatives)."""
     pool = list(candidates)
     rng.shuffle(pool)
     chosen = []
-    for placeholders in pool[:max(40, 6 * count)]:
+    for placeholders in pool[: max(40, 6 * count)]:
         if len(chosen) == count:
             break
         cypher = template.cypher(placeholders)
@@ -113,9 +119,18 @@ def generate(driver, name: str = "demo", options: Options = Options(), progress=
     seen = set()
     kept: dict[str, int] = {t.id: 0 for t in templates}
     for template, rng, base, gold in bases:
-        members = group_items(template, base.placeholders, base.cypher, base.id, rng, synonyms,
-                              paraphrases=options.paraphrases, synonym_variants=options.synonym_variants,
-                              split=base.split, heldout=heldout_wordings(template, options.heldout_wordings))
+        members = group_items(
+            template,
+            base.placeholders,
+            base.cypher,
+            base.id,
+            rng,
+            synonyms,
+            paraphrases=options.paraphrases,
+            synonym_variants=options.synonym_variants,
+            split=base.split,
+            heldout=heldout_wordings(template, options.heldout_wordings),
+        )
         if normalize_question(members[0].question) in seen:
             continue  # the base question is another template's paraphrase: keep the first
         kept[template.id] += 1
@@ -126,23 +141,36 @@ def generate(driver, name: str = "demo", options: Options = Options(), progress=
                 member.gold = dict(gold)
                 member.split = base.split
                 items.append(member)
-    template_rows = [{"id": t.id, "code": t.code, "family": t.family, "wordings": len(t.wordings),
-                      "heldout_wordings": list(heldout_wordings(t, options.heldout_wordings)), "groups": kept[t.id]}
-                     for t in templates]
+    template_rows = [
+        {
+            "id": t.id,
+            "code": t.code,
+            "family": t.family,
+            "wordings": len(t.wordings),
+            "heldout_wordings": list(heldout_wordings(t, options.heldout_wordings)),
+            "groups": kept[t.id],
+        }
+        for t in templates
+    ]
     if progress:
         for row in template_rows:
             progress(f"{row['id']}: {row['groups']} groups")
     manifest = {
-        "name": name, "generator": "harness.suitegen", "generator_version": GENERATOR_VERSION,
-        "seed": options.seed, "graph_fingerprint": fingerprint(driver),
+        "name": name,
+        "generator": "harness.suitegen",
+        "generator_version": GENERATOR_VERSION,
+        "seed": options.seed,
+        "graph_fingerprint": fingerprint(driver),
         "options": {k: getattr(options, k) for k in Options.__dataclass_fields__ if k != "seed"},
-        "holdout_entities": holdout, "templates": template_rows,
+        "holdout_entities": holdout,
+        "templates": template_rows,
     }
     return items, manifest
 
 
-def generate_suite(name: str = "demo", out=None, options: Options = Options(), backend: str | None = None,
-                   progress=None):
+def generate_suite(
+    name: str = "demo", out=None, options: Options = Options(), backend: str | None = None, progress=None
+):
     """Generate from the current Neo4j's graph and write `suites/<name>/` (or `out`) atomically."""
     with service.connected(backend) as (_, driver):
         items, manifest = generate(driver, name, options, progress)

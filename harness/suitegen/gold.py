@@ -49,8 +49,12 @@ def run_read(session, cypher: str, *, timeout_s: float = TIMEOUT_S, row_cap: int
 def expectation(rows: list[dict], cypher: str) -> dict:
     """The gold expectation stored with an item: row count, result hash, order, emptiness."""
     ordered = totally_ordered(cypher)
-    return {"row_count": len(rows), "result_hash": result_hash(rows, ordered=ordered), "ordered": ordered,
-            "empty": not rows}
+    return {
+        "row_count": len(rows),
+        "result_hash": result_hash(rows, ordered=ordered),
+        "ordered": ordered,
+        "empty": not rows,
+    }
 
 
 class GoldRunner:

@@ -69,9 +69,18 @@ def _compute_gold(items: list[SuiteItem], backend: str | None, warn) -> str | No
         return None
 
 
-def import_file(path: str | Path, name: str, *, out: str | Path | None = None, seed: int = 0,
-                test_fraction: float = 0.4, gold: bool = True, backend: str | None = None,
-                force: bool = False, warn=lambda message: print(message, file=sys.stderr)) -> Suite:
+def import_file(
+    path: str | Path,
+    name: str,
+    *,
+    out: str | Path | None = None,
+    seed: int = 0,
+    test_fraction: float = 0.4,
+    gold: bool = True,
+    backend: str | None = None,
+    force: bool = False,
+    warn=lambda message: print(message, file=sys.stderr),
+) -> Suite:
     path = Path(path)
     folder = Path(out) if out else suites_root() / name
     if (folder / MANIFEST_FILE).exists() and not force:
@@ -80,8 +89,14 @@ def import_file(path: str | Path, name: str, *, out: str | Path | None = None, s
     _split(items, explicit, random.Random(f"{seed}:split"), test_fraction)
     graph = _compute_gold(items, backend, warn) if gold else None
     templates = sorted({(i.family, i.template_id) for i in items})
-    manifest = {"name": name, "generator": "import", "generator_version": GENERATOR_VERSION, "seed": seed,
-                "source_file": path.name, "graph_fingerprint": graph,
-                "options": {"test_fraction": test_fraction, "explicit_splits": len(explicit)},
-                "templates": [{"family": f, "id": t} for f, t in templates]}
+    manifest = {
+        "name": name,
+        "generator": "import",
+        "generator_version": GENERATOR_VERSION,
+        "seed": seed,
+        "source_file": path.name,
+        "graph_fingerprint": graph,
+        "options": {"test_fraction": test_fraction, "explicit_splits": len(explicit)},
+        "templates": [{"family": f, "id": t} for f, t in templates],
+    }
     return write_suite(folder, items, manifest)

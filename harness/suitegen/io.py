@@ -39,8 +39,9 @@ def counts(items: list[SuiteItem]) -> dict:
     for item in items:
         per_family[item.family][item.split] += 1
     return {
-        "families": {f: {"train": per_family[f]["train"], "test": per_family[f]["test"]}
-                     for f in FAMILIES if f in per_family},
+        "families": {
+            f: {"train": per_family[f]["train"], "test": per_family[f]["test"]} for f in FAMILIES if f in per_family
+        },
         "splits": dict(sorted(Counter(i.split for i in items).items())),
         "sources": dict(sorted(Counter(i.source for i in items).items())),
         "templates": dict(sorted(Counter(i.template_id for i in items).items())),
@@ -52,8 +53,12 @@ def counts(items: list[SuiteItem]) -> dict:
 def write_suite(folder: Path, items: list[SuiteItem], manifest: dict) -> Suite:
     """Write items.jsonl then manifest.json (with counts and the items' hash) atomically."""
     text = items_text(items)
-    manifest = {**manifest, "n_items": len(items), "counts": counts(items),
-                "items_sha256": hashlib.sha256(text.encode()).hexdigest()}
+    manifest = {
+        **manifest,
+        "n_items": len(items),
+        "counts": counts(items),
+        "items_sha256": hashlib.sha256(text.encode()).hexdigest(),
+    }
     atomic_write(folder / ITEMS_FILE, text)
     atomic_write(folder / MANIFEST_FILE, json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     return Suite(folder=folder, manifest=manifest)
@@ -68,10 +73,14 @@ def list_suites(root: Path | None = None) -> list[dict]:
         try:
             data = json.loads(manifest.read_text(encoding="utf-8"))
             splits = data.get("counts", {}).get("splits", {})
-            entry.update(items=data.get("n_items"), train=splits.get("train", 0), test=splits.get("test", 0),
-                         families=sorted(data.get("counts", {}).get("families", {})),
-                         generator_version=data.get("generator_version"),
-                         graph_fingerprint=data.get("graph_fingerprint"))
+            entry.update(
+                items=data.get("n_items"),
+                train=splits.get("train", 0),
+                test=splits.get("test", 0),
+                families=sorted(data.get("counts", {}).get("families", {})),
+                generator_version=data.get("generator_version"),
+                graph_fingerprint=data.get("graph_fingerprint"),
+            )
         except (OSError, ValueError) as exc:
             entry["error"] = f"unreadable manifest: {exc}"
         out.append(entry)

@@ -18,7 +18,8 @@ from ..graph import service
 from ..graph.fingerprint import fingerprint
 from .gold import WORKERS, GoldError, expectation, run_many
 from .model import SuiteItem, open_suite
-from .scan import final_limit, problems as static_problems, totally_ordered, with_limit
+from .scan import final_limit, totally_ordered, with_limit
+from .scan import problems as static_problems
 from .wording import normalize_question
 
 HARD = ("error", "nondeterministic", "exact_limit", "clock", "duplicate_question", "leakage", "stale")
@@ -58,10 +59,17 @@ class LintReport:
         return dict(sorted(out.items()))
 
     def to_dict(self) -> dict:
-        return {"suite": self.suite, "n_items": self.n_items, "elapsed_s": round(self.elapsed_s, 2),
-                "live_fingerprint": self.live_fingerprint, "suite_fingerprint": self.suite_fingerprint,
-                "hard_problems": len(self.hard), "counts": self.counts(), "families": self.families,
-                "problems": [{**vars(p), "hard": p.hard} for p in self.problems]}
+        return {
+            "suite": self.suite,
+            "n_items": self.n_items,
+            "elapsed_s": round(self.elapsed_s, 2),
+            "live_fingerprint": self.live_fingerprint,
+            "suite_fingerprint": self.suite_fingerprint,
+            "hard_problems": len(self.hard),
+            "counts": self.counts(),
+            "families": self.families,
+            "problems": [{**vars(p), "hard": p.hard} for p in self.problems],
+        }
 
 
 def _gold_checks(item: SuiteItem, first, second, probes: dict, add) -> list[dict] | None:
@@ -77,16 +85,27 @@ def _gold_checks(item: SuiteItem, first, second, probes: dict, add) -> list[dict
     limit = final_limit(item.cypher)
     probe = probes.get(item.cypher)
     if probe is not None and (isinstance(probe, GoldError) or len(probe) > limit):
-        add(item, "exact_limit", f"returns exactly its LIMIT {limit} rows without a total ORDER BY, and more rows "
-                                 "exist: which ones come back is arbitrary")
+        add(
+            item,
+            "exact_limit",
+            f"returns exactly its LIMIT {limit} rows without a total ORDER BY, and more rows "
+            "exist: which ones come back is arbitrary",
+        )
     if not first:
         add(item, "empty", "gold result is empty" + (" (labelled: gold.empty)" if item.gold.get("empty") else ""))
     if not item.gold.get("result_hash"):
         add(item, "no_gold", "no stored gold expectation (import with a Neo4j running to compute one)")
     elif (item.gold.get("result_hash"), item.gold.get("row_count"), bool(item.gold.get("ordered"))) != (
-            live["result_hash"], live["row_count"], live["ordered"]):
-        add(item, "stale", f"stored gold ({item.gold.get('row_count')} rows) no longer matches the graph "
-                           f"({live['row_count']} rows): regenerate or re-import the suite")
+        live["result_hash"],
+        live["row_count"],
+        live["ordered"],
+    ):
+        add(
+            item,
+            "stale",
+            f"stored gold ({item.gold.get('row_count')} rows) no longer matches the graph "
+            f"({live['row_count']} rows): regenerate or re-import the suite",
+        )
     return first
 
 
@@ -125,8 +144,9 @@ def _suite_checks(items: list[SuiteItem], add) -> None:
             add(item, "leakage", f"same gold query as {other.id} in {other.split} (another group)")
 
 
-def lint_items(items: list[SuiteItem], driver, *, suite: str = "", suite_fingerprint: str | None = None,
-               workers: int = WORKERS) -> LintReport:
+def lint_items(
+    items: list[SuiteItem], driver, *, suite: str = "", suite_fingerprint: str | None = None, workers: int = WORKERS
+) -> LintReport:
     started = time.monotonic()
     report = LintReport(suite=suite, n_items=len(items), suite_fingerprint=suite_fingerprint)
 
@@ -151,10 +171,16 @@ def lint_items(items: list[SuiteItem], driver, *, suite: str = "", suite_fingerp
     hard = defaultdict(int)
     for problem in report.hard:
         hard[problem.family] += 1
-    report.families = [{"family": f, "items": s["items"], "empty_golds": s["empty"],
-                        "mean_gold_rows": round(s["rows"] / s["ran"], 1) if s["ran"] else None,
-                        "hard_problems": hard[f]}
-                       for f, s in sorted(stats.items())]
+    report.families = [
+        {
+            "family": f,
+            "items": s["items"],
+            "empty_golds": s["empty"],
+            "mean_gold_rows": round(s["rows"] / s["ran"], 1) if s["ran"] else None,
+            "hard_problems": hard[f],
+        }
+        for f, s in sorted(stats.items())
+    ]
     report.elapsed_s = time.monotonic() - started
     return report
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import InputError
 
@@ -44,11 +44,22 @@ class SuiteItem:
         """The top-level family F1..F6 (OncoGraph files say e.g. 'F2.3' in family_id)."""
         return self.family_id.split(".")[0]
 
-    KNOWN = ("id", "family_id", "question", "cypher", "template_id", "placeholders", "source",
-             "paraphrase_of", "group_id", "split", "gold")
+    KNOWN = (
+        "id",
+        "family_id",
+        "question",
+        "cypher",
+        "template_id",
+        "placeholders",
+        "source",
+        "paraphrase_of",
+        "group_id",
+        "split",
+        "gold",
+    )
 
     @classmethod
-    def from_record(cls, record: dict, where: str) -> "SuiteItem":
+    def from_record(cls, record: dict, where: str) -> SuiteItem:
         if not isinstance(record, dict):
             raise InputError(f"{where}: expected a JSON object")
         missing = [name for name in REQUIRED_FIELDS if not record.get(name)]
@@ -152,4 +163,6 @@ def open_suite(name_or_path: str) -> Suite:
             if not (folder / ITEMS_FILE).is_file():
                 raise InputError(f"{folder}: {ITEMS_FILE} is missing")
             return Suite(folder=folder, manifest=manifest)
-    raise InputError(f"suite {name_or_path!r} not found (looked for {candidates[0]}/{MANIFEST_FILE} and {candidates[1]}/{MANIFEST_FILE}); see `harness suite list`")
+    raise InputError(
+        f"suite {name_or_path!r} not found (looked for {candidates[0]}/{MANIFEST_FILE} and {candidates[1]}/{MANIFEST_FILE}); see `harness suite list`"
+    )

@@ -16,8 +16,12 @@ _FINAL_LIMIT = re.compile(r"\bLIMIT\s+(\d+)\s*;?\s*$", re.I)
 _CLOCK = re.compile(
     r"(?<![\w.$])(?:(?:date|datetime|localdatetime|localtime|time)\s*\(\s*\)"
     r"|(?:date|datetime|localdatetime|localtime|time)\s*\.\s*(?:realtime|statement|transaction)\s*\("
-    r"|timestamp\s*\()", re.I)
-_RANDOM = re.compile(r"(?<![\w.$])(?:rand|randomUUID|apoc\.coll\.(?:shuffle|randomItems?)|apoc\.create\.uuid)\s*\(", re.I)
+    r"|timestamp\s*\()",
+    re.I,
+)
+_RANDOM = re.compile(
+    r"(?<![\w.$])(?:rand|randomUUID|apoc\.coll\.(?:shuffle|randomItems?)|apoc\.create\.uuid)\s*\(", re.I
+)
 _INTERNAL_ID = re.compile(r"(?<![\w.$])(?:id|elementId)\s*\(", re.I)
 _CLAUSE = re.compile(r"\b(WITH|RETURN)\b", re.I)
 _ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.I)
@@ -29,8 +33,14 @@ _TAIL = re.compile(r"\b(ORDER\s+BY|SKIP|OFFSET|LIMIT)\b", re.I)
 
 def blank_literals(cypher: str) -> str:
     """The query with string literals, quoted names and comments replaced by spaces."""
-    return _STRING_OR_COMMENT.sub(lambda m: m.group(0)[0] + " " * (len(m.group(0)) - 2) + m.group(0)[-1]
-                                  if m.group(0)[0] in "'\"`" else " " * len(m.group(0)), cypher)
+    return _STRING_OR_COMMENT.sub(
+        lambda m: (
+            m.group(0)[0] + " " * (len(m.group(0)) - 2) + m.group(0)[-1]
+            if m.group(0)[0] in "'\"`"
+            else " " * len(m.group(0))
+        ),
+        cypher,
+    )
 
 
 def final_limit(cypher: str) -> int | None:
@@ -43,7 +53,7 @@ def with_limit(cypher: str, limit: int) -> str:
     match = _FINAL_LIMIT.search(blank_literals(cypher))
     if not match:
         return cypher
-    return cypher[:match.start()] + f"LIMIT {limit}"
+    return cypher[: match.start()] + f"LIMIT {limit}"
 
 
 def split_top_level(text: str) -> list[str]:
@@ -83,16 +93,16 @@ def totally_ordered(cypher: str) -> bool:
     returns = _top_level_index(text, re.compile(r"\bRETURN\b", re.I))
     if not returns:
         return False
-    tail = text[returns[-1].end():]
+    tail = text[returns[-1].end() :]
     tail = re.sub(r"^\s*DISTINCT\b", "", tail, flags=re.I)
     cut = _top_level_index(tail, _TAIL)
-    projection = tail[:cut[0].start()] if cut else tail
+    projection = tail[: cut[0].start()] if cut else tail
     order = _top_level_index(tail, _ORDER_BY)
     if not order or projection.strip() == "*":
         return False
-    after = tail[order[0].end():]
+    after = tail[order[0].end() :]
     stop = _top_level_index(after, re.compile(r"\b(SKIP|OFFSET|LIMIT)\b", re.I))
-    keys = {_DIRECTION.sub("", k) for k in split_top_level(after[:stop[0].start()] if stop else after)}
+    keys = {_DIRECTION.sub("", k) for k in split_top_level(after[: stop[0].start()] if stop else after)}
     for column in split_top_level(projection):
         match = _ALIAS.match(column)
         expression, alias = (match.group(1).strip(), match.group(2)) if match else (column, column)
@@ -111,12 +121,13 @@ def _sliced_collect(text: str) -> int | None:
             if depth == 0:
                 break
             index += 1
-        before, after = text[:match.start()], text[index + 1:]
+        before, after = text[: match.start()], text[index + 1 :]
         if after.lstrip().startswith("[") or re.search(r"(?:head|last)\s*\(\s*$", before, re.I):
             return match.start()
         alias = re.match(r"\s*AS\s+([A-Za-z_]\w*)", after, re.I)
-        if alias and re.search(rf"(?<![\w.$]){alias.group(1)}\s*\[|(?:head|last)\s*\(\s*{alias.group(1)}\s*\)",
-                               after[alias.end():], re.I):
+        if alias and re.search(
+            rf"(?<![\w.$]){alias.group(1)}\s*\[|(?:head|last)\s*\(\s*{alias.group(1)}\s*\)", after[alias.end() :], re.I
+        ):
             return match.start()
     return None
 
@@ -126,14 +137,16 @@ def problems(cypher: str) -> list[tuple[str, str]]:
     text = blank_literals(cypher)
     found = []
     if _CLOCK.search(text):
-        found.append(("clock", f"uses the clock ({_CLOCK.search(text).group(0).strip()}...): the answer changes over time"))
+        found.append(
+            ("clock", f"uses the clock ({_CLOCK.search(text).group(0).strip()}...): the answer changes over time")
+        )
     if _RANDOM.search(text):
         found.append(("nondeterministic", f"uses randomness ({_RANDOM.search(text).group(0).strip()}...)"))
     if _INTERNAL_ID.search(text):
         found.append(("nondeterministic", "returns or uses internal ids, which change when the graph is reloaded"))
     clauses = _top_level_index(text, _CLAUSE)
     for index, clause in enumerate(clauses[:-1]):
-        segment = text[clause.start():clauses[index + 1].start()]
+        segment = text[clause.start() : clauses[index + 1].start()]
         if _LIMIT.search(segment) and not _ORDER_BY.search(segment):
             found.append(("nondeterministic", "an intermediate LIMIT without ORDER BY keeps arbitrary rows"))
             break

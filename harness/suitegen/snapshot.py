@@ -82,19 +82,34 @@ def read_snapshot(driver) -> Snapshot:
         for r in session.run("MATCH (d:Disease) RETURN d.name AS n, d.synonyms AS syn ORDER BY n"):
             snap.diseases[r["n"]] = _strings(r["syn"])
         for r in session.run(
-                "MATCH (v:Variant) OPTIONAL MATCH (v)-[:VARIANT_OF]->(g:Gene) "
-                "RETURN v.name AS n, min(g.symbol) AS g, v.hgvs_p AS h, v.consequence AS c, v.synonyms AS syn ORDER BY n"):
-            snap.variants[r["n"]] = {"gene": r["g"], "hgvs_p": r["h"], "consequence": r["c"], "synonyms": _strings(r["syn"])}
-        snap.targets = [(r["t"], r["g"]) for r in session.run(
-            "MATCH (t:Therapy)-[:TARGETS]->(g:Gene) RETURN DISTINCT t.name AS t, g.symbol AS g ORDER BY t, g")]
+            "MATCH (v:Variant) OPTIONAL MATCH (v)-[:VARIANT_OF]->(g:Gene) "
+            "RETURN v.name AS n, min(g.symbol) AS g, v.hgvs_p AS h, v.consequence AS c, v.synonyms AS syn ORDER BY n"
+        ):
+            snap.variants[r["n"]] = {
+                "gene": r["g"],
+                "hgvs_p": r["h"],
+                "consequence": r["c"],
+                "synonyms": _strings(r["syn"]),
+            }
+        snap.targets = [
+            (r["t"], r["g"])
+            for r in session.run(
+                "MATCH (t:Therapy)-[:TARGETS]->(g:Gene) RETURN DISTINCT t.name AS t, g.symbol AS g ORDER BY t, g"
+            )
+        ]
         rows = session.run(
             "MATCH (b:Biomarker)-[r:AFFECTS_RESPONSE_TO]->(t:Therapy) OPTIONAL MATCH (b)-[:VARIANT_OF]->(vg:Gene) "
             "RETURN CASE WHEN b:Variant THEN 'variant' ELSE 'gene' END AS kind, coalesce(b.name, b.symbol) AS b, "
             "CASE WHEN b:Gene THEN b.symbol ELSE vg.symbol END AS g, t.name AS t, r.effect AS e, "
-            "r.disease_name AS d, coalesce(r.pmids, []) AS p")
-        snap.evidence = sorted((
-            Evidence(r["kind"], r["b"], r["g"], r["t"], str(r["e"] or "").lower(), r["d"] or "", _strings(r["p"]))
-            for r in rows), key=_evidence_key)
+            "r.disease_name AS d, coalesce(r.pmids, []) AS p"
+        )
+        snap.evidence = sorted(
+            (
+                Evidence(r["kind"], r["b"], r["g"], r["t"], str(r["e"] or "").lower(), r["d"] or "", _strings(r["p"]))
+                for r in rows
+            ),
+            key=_evidence_key,
+        )
     return snap
 
 

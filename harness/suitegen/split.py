@@ -43,12 +43,13 @@ def entity_values(item: SuiteItem) -> set[str]:
 
 def choose_holdout(items: list[SuiteItem], fraction: float, rng: random.Random) -> list[str]:
     names = sorted(set().union(*(entity_values(i) for i in items))) if items else []
-    count = int(round(fraction * len(names)))
+    count = round(fraction * len(names))
     return sorted(rng.sample(names, count)) if count else []
 
 
-def assign_splits(items: list[SuiteItem], rng: random.Random, *, test_fraction: float,
-                  holdout: list[str] | tuple[str, ...] = ()) -> None:
+def assign_splits(
+    items: list[SuiteItem], rng: random.Random, *, test_fraction: float, holdout: list[str] | tuple[str, ...] = ()
+) -> None:
     """Set `split` on every item in place; deterministic for a given RNG state and item list."""
     if not 0 < test_fraction < 1:
         raise ValueError("test_fraction must be between 0 and 1")

@@ -16,8 +16,8 @@ wordings before the last two, not at the end.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .cypher import disease_matches
 from .snapshot import Snapshot
@@ -54,15 +54,21 @@ def distinct(rows: list[dict]) -> list[dict]:
 def unambiguous_names(snap: Snapshot, kind: str) -> set[str]:
     """Names no other entity of the kind claims as a synonym or substring, so that exact,
     synonym-aware and CONTAINS matching all pick the same entity."""
-    table = {"gene": snap.genes, "therapy": snap.therapies,
-             "variant": {name: props["synonyms"] for name, props in snap.variants.items()}}[kind]
+    table = {
+        "gene": snap.genes,
+        "therapy": snap.therapies,
+        "variant": {name: props["synonyms"] for name, props in snap.variants.items()},
+    }[kind]
     claimed: dict[str, int] = {}
     for name, synonyms in table.items():
         for word in {name.lower(), *(s.lower() for s in synonyms)}:
             claimed[word] = claimed.get(word, 0) + 1
     lowered = [n.lower() for n in table] if kind == "therapy" else []  # only therapies meet CONTAINS
-    return {name for name in table
-            if claimed.get(name.lower(), 0) == 1 and sum(name.lower() in other for other in lowered) <= 1}
+    return {
+        name
+        for name in table
+        if claimed.get(name.lower(), 0) == 1 and sum(name.lower() in other for other in lowered) <= 1
+    }
 
 
 def clean_diseases(snap: Snapshot) -> dict[str, str]:
@@ -83,8 +89,12 @@ def evidence_in_clean_diseases(snap: Snapshot):
     therapies = unambiguous_names(snap, "therapy")
     genes, variants = unambiguous_names(snap, "gene"), unambiguous_names(snap, "variant")
     for e in snap.evidence:
-        if (e.disease in clean and e.therapy in therapies and (e.gene is None or e.gene in genes)
-                and (e.kind != "variant" or e.biomarker in variants)):
+        if (
+            e.disease in clean
+            and e.therapy in therapies
+            and (e.gene is None or e.gene in genes)
+            and (e.kind != "variant" or e.biomarker in variants)
+        ):
             yield e, clean[e.disease]
 
 

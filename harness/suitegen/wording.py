@@ -30,8 +30,12 @@ class SynonymIndex:
     disease is never used)."""
 
     def __init__(self, snap: Snapshot):
-        tables = {"gene": snap.genes, "therapy": snap.therapies, "disease": snap.diseases,
-                  "variant": {name: props["synonyms"] for name, props in snap.variants.items()}}
+        tables = {
+            "gene": snap.genes,
+            "therapy": snap.therapies,
+            "disease": snap.diseases,
+            "variant": {name: props["synonyms"] for name, props in snap.variants.items()},
+        }
         self._tables = tables
         self._owners: dict[str, set[tuple[str, str]]] = defaultdict(set)  # word -> {(kind, name)}, all kinds
         for kind, table in tables.items():
@@ -45,9 +49,15 @@ class SynonymIndex:
         if synonyms is None:
             synonyms = {k.lower(): v for k, v in table.items()}.get(name.lower(), ())
         lowered = cypher.lower()
-        return sorted(s for s in synonyms
-                      if len(s) >= 2 and s.lower() != name.lower() and s.lower() not in lowered and _balanced(s)
-                      and self._owners[s.lower()] == {(kind, name.lower())})
+        return sorted(
+            s
+            for s in synonyms
+            if len(s) >= 2
+            and s.lower() != name.lower()
+            and s.lower() not in lowered
+            and _balanced(s)
+            and self._owners[s.lower()] == {(kind, name.lower())}
+        )
 
 
 def _balanced(text: str) -> bool:
@@ -74,22 +84,49 @@ def heldout_wordings(template: Template, count: int) -> tuple[int, ...]:
 
 def base_item(template: Template, placeholders: dict, cypher: str, base_id: str) -> SuiteItem:
     """The group's base question (wording 0, canonical names)."""
-    return SuiteItem(id=base_id, family_id=template.family, template_id=template.id,
-                     question=template.question(0, placeholders), cypher=cypher, placeholders=dict(placeholders),
-                     source="base", paraphrase_of=None, group_id=base_id, extra={"wording_id": 0})
+    return SuiteItem(
+        id=base_id,
+        family_id=template.family,
+        template_id=template.id,
+        question=template.question(0, placeholders),
+        cypher=cypher,
+        placeholders=dict(placeholders),
+        source="base",
+        paraphrase_of=None,
+        group_id=base_id,
+        extra={"wording_id": 0},
+    )
 
 
-def group_items(template: Template, placeholders: dict, cypher: str, base_id: str, rng: random.Random,
-                synonyms: SynonymIndex, *, paraphrases: int = 2, synonym_variants: int = 2,
-                split: str = "train", heldout: tuple[int, ...] = ()) -> list[SuiteItem]:
+def group_items(
+    template: Template,
+    placeholders: dict,
+    cypher: str,
+    base_id: str,
+    rng: random.Random,
+    synonyms: SynonymIndex,
+    *,
+    paraphrases: int = 2,
+    synonym_variants: int = 2,
+    split: str = "train",
+    heldout: tuple[int, ...] = (),
+) -> list[SuiteItem]:
     """The base question, `paraphrases` rewordings and up to `synonym_variants` synonym variants,
     worded for `split`: held-out wordings only in test (see the module docstring)."""
 
     def item(suffix: str, source: str, wording: int, values: dict, extra: dict | None = None) -> SuiteItem:
-        return SuiteItem(id=base_id + suffix, family_id=template.family, template_id=template.id,
-                         question=template.question(wording, values), cypher=cypher, placeholders=dict(placeholders),
-                         source=source, paraphrase_of=base_id if suffix else None, group_id=base_id,
-                         extra={**(extra or {}), "wording_id": wording})
+        return SuiteItem(
+            id=base_id + suffix,
+            family_id=template.family,
+            template_id=template.id,
+            question=template.question(wording, values),
+            cypher=cypher,
+            placeholders=dict(placeholders),
+            source=source,
+            paraphrase_of=base_id if suffix else None,
+            group_id=base_id,
+            extra={**(extra or {}), "wording_id": wording},
+        )
 
     shared = [w for w in range(1, len(template.wordings)) if w not in heldout]
     if split == "test" and heldout:
