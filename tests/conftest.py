@@ -113,8 +113,15 @@ def tiny_gguf(tmp_path_factory) -> Path:
 
 # Fixtures that imply a marker, so `-m "not neo4j"` needs no bookkeeping in each test module.
 MARKER_FIXTURES = {
-    "neo4j": {"neo4j_instance", "neo4j_driver", "demo_fingerprint", "scratch_neo4j", "scratch_driver", "use_neo4j",
-              "use_scratch_neo4j"},
+    "neo4j": {
+        "neo4j_instance",
+        "neo4j_driver",
+        "demo_fingerprint",
+        "scratch_neo4j",
+        "scratch_driver",
+        "use_neo4j",
+        "use_scratch_neo4j",
+    },
     "llama": {"tiny_gguf"},
 }
 
