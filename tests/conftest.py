@@ -18,6 +18,7 @@ from harness.graph.fingerprint import fingerprint
 from harness.graph.loader import load_graph
 from harness.store import Store
 
+from .kit import LoopbackServer
 from .tiny_gguf import write_tiny_gguf
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -131,3 +132,17 @@ def pytest_collection_modifyitems(items):
         for marker, fixtures in MARKER_FIXTURES.items():
             if fixtures & set(getattr(item, "fixturenames", ())):
                 item.add_marker(marker)
+
+
+@pytest.fixture
+def loopback():
+    """Start HTTP servers on loopback for a test: `server = loopback(Handler)`; all are closed after it."""
+    servers: list[LoopbackServer] = []
+
+    def start(handler) -> LoopbackServer:
+        servers.append(LoopbackServer(handler))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()

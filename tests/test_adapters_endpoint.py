@@ -6,11 +6,9 @@ import json
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -19,6 +17,8 @@ from harness.adapters.endpoint import EndpointAdapter
 from harness.adapters.llama_cpp import LlamaCppAdapter
 from harness.errors import ModelUnavailable
 from harness.suitegen.model import SuiteItem
+
+from .kit import QuietHandler
 
 QUESTIONS = ("Which therapies target EGFR?", "What genes does Osimertinib target?", "List variants of KRAS")
 GREEDY = {"top_k": 1, "repeat_penalty": 1.0}  # llama.cpp servers' own defaults are not greedy
@@ -145,13 +145,10 @@ def test_refused_connection_is_infra_not_output():
         adapter.check()
 
 
-class _Flaky(BaseHTTPRequestHandler):
+class _Flaky(QuietHandler):
     """503 with Retry-After for the first request, a 404 for model 'gone', else one chat completion."""
 
     calls: list = []
-
-    def log_message(self, *args):
-        pass
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -173,28 +170,18 @@ class _Flaky(BaseHTTPRequestHandler):
                 ],
                 "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
             }
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        for name, value in {"Content-Type": "application/json", "Content-Length": str(len(data)), **extra}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        self.reply_json(status, payload, extra)
 
 
-def test_server_busy_is_retried_after_retry_after_and_404_is_model_unavailable():
+def test_server_busy_is_retried_after_retry_after_and_404_is_model_unavailable(loopback):
     _Flaky.calls = []
-    stub = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
-    threading.Thread(target=stub.serve_forever, daemon=True).start()
-    try:
-        base = f"http://127.0.0.1:{stub.server_address[1]}/v1"
-        generation = make(base, model="m", backoff_s=0.01).generate(item(QUESTIONS[0]))
-        assert generation.output == "MATCH (n) RETURN n LIMIT 1" and generation.retries == 1
-        assert (generation.prompt_tokens, generation.output_tokens, generation.finish_reason) == (11, 7, "stop")
-        assert _Flaky.calls[1][0] - _Flaky.calls[0][0] >= 1.0  # waited as Retry-After said
-        sent = _Flaky.calls[1][1]
-        assert sent["temperature"] == 0.0 and sent["top_k"] == 1 and sent["messages"][-1]["content"] == QUESTIONS[0]
-        gone = make(base, model="gone").generate(item(QUESTIONS[0]))
-        assert gone.output is None and gone.infra_error.startswith("model unavailable: gone")
-    finally:
-        stub.shutdown()
-        stub.server_close()
+    stub = loopback(_Flaky)
+    base = f"{stub.url}/v1"
+    generation = make(base, model="m", backoff_s=0.01).generate(item(QUESTIONS[0]))
+    assert generation.output == "MATCH (n) RETURN n LIMIT 1" and generation.retries == 1
+    assert (generation.prompt_tokens, generation.output_tokens, generation.finish_reason) == (11, 7, "stop")
+    assert _Flaky.calls[1][0] - _Flaky.calls[0][0] >= 1.0  # waited as Retry-After said
+    sent = _Flaky.calls[1][1]
+    assert sent["temperature"] == 0.0 and sent["top_k"] == 1 and sent["messages"][-1]["content"] == QUESTIONS[0]
+    gone = make(base, model="gone").generate(item(QUESTIONS[0]))
+    assert gone.output is None and gone.infra_error.startswith("model unavailable: gone")

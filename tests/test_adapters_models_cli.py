@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from harness.cli.main import cli
+from .kit import invoke, one_error_line
 
 REPO_MODELS = Path(__file__).resolve().parent.parent / "models"
 SHIPPED = {
@@ -25,27 +22,11 @@ SHIPPED = {
 }
 
 
-def invoke(*args):
-    return CliRunner().invoke(cli, list(args))
-
-
 def listed(monkeypatch, folder) -> dict:
     monkeypatch.setenv("HARNESS_MODELS_DIR", str(folder))
     result = invoke("models", "list", "--json")
     assert result.exit_code == 0, result.output
     return {row["name"]: row for row in json.loads(result.output)}
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, handler):
-        super().__init__(("127.0.0.1", 0), handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server_address[1]}"
 
 
 def test_lists_every_shipped_spec_with_readiness(monkeypatch):
@@ -65,7 +46,7 @@ def test_lists_every_shipped_spec_with_readiness(monkeypatch):
     assert text.exit_code == 0 and "ready" in text.output and "gemini-flash-lite-latest" in text.output
 
 
-def test_ready_when_weights_present_and_server_answers(monkeypatch, tmp_path, tiny_gguf):
+def test_ready_when_weights_present_and_server_answers(monkeypatch, tmp_path, tiny_gguf, loopback):
     class Models(BaseHTTPRequestHandler):
         def log_message(self, *args):
             pass
@@ -77,22 +58,13 @@ def test_ready_when_weights_present_and_server_answers(monkeypatch, tmp_path, ti
             self.end_headers()
             self.wfile.write(data)
 
-    server = _Server(Models)
+    server = loopback(Models)
     (tmp_path / "tiny.toml").write_text(f'adapter = "llama_cpp"\n[options]\nmodel_path = "{tiny_gguf}"\n')
     (tmp_path / "up.toml").write_text(f'adapter = "endpoint"\n[options]\nbase_url = "{server.url}/v1"\n')
     (tmp_path / "down.toml").write_text('adapter = "endpoint"\n[options]\nbase_url = "http://127.0.0.1:9/v1"\n')
     rows = listed(monkeypatch, tmp_path)
     assert rows["tiny"]["ready"] and str(tiny_gguf) in rows["tiny"]["detail"]
     assert rows["up"]["ready"] and not rows["down"]["ready"] and "no server answers" in rows["down"]["detail"]
-    server.shutdown()
-
-
-def one_error_line(result, *fragments):
-    assert result.exit_code == 1
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: ") and "Traceback" not in result.output, result.output
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 def test_pull_offline_is_one_clear_line(monkeypatch):
@@ -161,9 +133,9 @@ def hub_spec(folder: Path, sha256: str | None = None) -> None:
     )
 
 
-def test_pull_resumes_and_verifies_the_hubs_hash(monkeypatch, tmp_path):
+def test_pull_resumes_and_verifies_the_hubs_hash(monkeypatch, tmp_path, loopback):
     FakeHub.gets = []
-    hub = _Server(FakeHub)
+    hub = loopback(FakeHub)
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
     monkeypatch.setenv("HARNESS_MODELS_DIR", str(tmp_path))
     hub_spec(tmp_path)
@@ -174,18 +146,16 @@ def test_pull_resumes_and_verifies_the_hubs_hash(monkeypatch, tmp_path):
     assert "sha256 verified against the Hub's LFS sha256" in result.output
     assert target.read_bytes() == PAYLOAD
     assert any(r and r.startswith("bytes=") and not r.startswith("bytes=0-") for r in FakeHub.gets), FakeHub.gets
-    hub.shutdown()
 
 
-def test_pinned_sha256_mismatch_deletes_the_file(monkeypatch, tmp_path):
+def test_pinned_sha256_mismatch_deletes_the_file(monkeypatch, tmp_path, loopback):
     FakeHub.gets = ["pretend the first GET already happened"]
-    hub = _Server(FakeHub)
+    hub = loopback(FakeHub)
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
     monkeypatch.setenv("HARNESS_MODELS_DIR", str(tmp_path))
     hub_spec(tmp_path, sha256="0" * 64)
     one_error_line(invoke("models", "pull", "m"), "does not match the spec's sha256")
     assert not (tmp_path / "m-q8_0.gguf").exists()
-    hub.shutdown()
 
 
 def test_present_file_with_matching_pin_needs_no_network(monkeypatch, tmp_path):

@@ -7,7 +7,7 @@ import json
 import neo4j
 import pytest
 
-from harness.adapters.base import ModelSpec
+from harness.adapters.base import ModelSpec, RunContext
 from harness.adapters.retrieval import EntityIndex, RetrievalAdapter, substitute
 from harness.errors import ModelUnavailable
 from harness.suitegen.model import SuiteItem, open_suite
@@ -81,8 +81,8 @@ def suite(tmp_path):
     return open_suite(str(folder))
 
 
-def make(**runtime) -> RetrievalAdapter:
-    return RetrievalAdapter(ModelSpec(name="retrieval", adapter="retrieval"), **runtime)
+def make(**context) -> RetrievalAdapter:
+    return RetrievalAdapter(ModelSpec(name="retrieval", adapter="retrieval"), RunContext(**context))
 
 
 def rows(driver, query):

@@ -5,7 +5,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from .report_fixtures import add_run, invoke
+from .kit import invoke
+from .report_fixtures import add_run
 
 IDS = [f"F{i % 6 + 1}-{i:04d}" for i in range(100)]
 BASE = {item: "correct" if i < 90 else "wrong_result" for i, item in enumerate(IDS)}

@@ -125,6 +125,26 @@ def test_writes_are_forbidden_and_never_change_the_graph(neo4j_driver, demo_fing
     assert fingerprint(neo4j_driver) == demo_fingerprint
 
 
+ADMIN_COMMANDS = [
+    "STOP DATABASE neo4j",
+    "START DATABASE neo4j",
+    "DROP DATABASE neo4j",
+    "CREATE OR REPLACE DATABASE neo4j",
+    "TERMINATE TRANSACTIONS 'neo4j-transaction-1'",
+    "ALTER USER neo4j SET PASSWORD 'x'",
+    "GRANT ROLE admin TO mallory",
+    "SHOW USERS",
+]
+
+
+@pytest.mark.parametrize("command", ADMIN_COMMANDS)
+def test_administration_commands_in_model_output_are_forbidden(neo4j_driver, demo_fingerprint, command):
+    verdict = judge_output(neo4j_driver, f"{command};", [{"x": 1}], ordered=False, timeout_s=5, row_cap=10)
+    assert verdict.outcome == "forbidden", (verdict.outcome, verdict.error)
+    assert verdict.extracted_query == command and verdict.scored
+    assert fingerprint(neo4j_driver) == demo_fingerprint  # and the database still answers
+
+
 def test_runaway_cartesian_product_times_out_within_its_limit(neo4j_driver):
     started = time.monotonic()
     result = execute_untrusted(
@@ -154,8 +174,10 @@ def test_syntax_and_execution_errors_are_told_apart(neo4j_driver):
     assert "SyntaxError" in syntax.error_class
     semantic = execute_untrusted(neo4j_driver, "MATCH (g:Gene) RETURN h")
     assert semantic.outcome == "syntax_error"
-    runtime = execute_untrusted(neo4j_driver, "MATCH (g:Gene) RETURN toInteger(g.symbol) / 0 AS x LIMIT 1")
-    assert runtime.outcome in ("exec_error", None)
+    runtime = execute_untrusted(
+        neo4j_driver, "MATCH (g:Gene) WITH g LIMIT 1 RETURN 1 / (size(g.symbol) - size(g.symbol)) AS x"
+    )
+    assert runtime.outcome == "exec_error" and runtime.syntax_ok, runtime
     division = execute_untrusted(neo4j_driver, "RETURN 1 / 0 AS x")
     assert division.outcome == "exec_error" and division.syntax_ok and not division.exec_ok
 
@@ -178,13 +200,13 @@ def test_judge_output_end_to_end(neo4j_driver):
         timeout_s=5,
         row_cap=100,
     )
-    assert renamed["outcome"] == "correct" and renamed["match"] == 1 and renamed["strict_match"] == 0
+    assert renamed.outcome == "correct" and renamed.match is True and renamed.strict_match is False
     wrong = judge_output(
         neo4j_driver, "MATCH (v:Variant) RETURN v.name AS variant", gold, ordered=False, timeout_s=5, row_cap=5000
     )
-    assert wrong["outcome"] == "wrong_result" and wrong["reason"] == "extra_rows" and 0 < wrong["f1"] < 1
+    assert wrong.outcome == "wrong_result" and wrong.reason == "extra_rows" and 0 < wrong.f1 < 1
     nothing = judge_output(neo4j_driver, "Sorry, I don't know.", gold, ordered=False, timeout_s=5, row_cap=100)
-    assert nothing["outcome"] == "no_query" and nothing["scored"] == 1
+    assert nothing.outcome == "no_query" and nothing.scored
 
 
 def test_the_read_transaction_refuses_writes_even_without_the_plan_check(neo4j_driver, demo_fingerprint):
@@ -205,8 +227,8 @@ def test_a_query_identical_to_the_gold_reuses_the_gold_rows(neo4j_driver):
         row_cap=10,
         gold_query=gold_query,
     )
-    assert reused["outcome"] == "correct" and reused["detail"]["reused_gold_rows"] and reused["db_ms"] == 0
+    assert reused.outcome == "correct" and reused.detail["reused_gold_rows"] and reused.db_ms == 0
     other = judge_output(
         neo4j_driver, gold_query + " LIMIT 1", gold, ordered=False, timeout_s=5, row_cap=10, gold_query=gold_query
     )
-    assert other["outcome"] == "correct" and "reused_gold_rows" not in other["detail"]
+    assert other.outcome == "correct" and "reused_gold_rows" not in other.detail

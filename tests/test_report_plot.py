@@ -8,7 +8,8 @@ from harness.report.plot import plot_summaries
 from harness.report.summary import summarize_runs
 from harness.store import Store
 
-from .report_fixtures import add_run, invoke
+from .kit import invoke
+from .report_fixtures import add_run
 
 IDS = [f"F{i % 6 + 1}-{i:04d}" for i in range(80)]
 

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from .report_fixtures import add_run, invoke, result_row
+from .kit import invoke
+from .report_fixtures import add_run, result_row
 
 IDS = [f"F{i % 6 + 1}-{i:04d}" for i in range(80)]
 

@@ -2,7 +2,8 @@
 
 import json
 
-from .report_fixtures import add_run, invoke
+from .kit import invoke
+from .report_fixtures import add_run
 
 
 def two_runs(store):

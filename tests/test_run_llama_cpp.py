@@ -7,7 +7,8 @@ import json
 from click.testing import CliRunner
 
 from harness.cli.main import cli
-from harness.store import SCORED_OUTCOMES, Store
+from harness.store import Store
+from harness.verdict import Outcome
 
 
 def test_run_a_gguf_spec_end_to_end_with_the_read_only_grammar(use_neo4j, tiny_gguf, tmp_path, monkeypatch):
@@ -27,7 +28,7 @@ def test_run_a_gguf_spec_end_to_end_with_the_read_only_grammar(use_neo4j, tiny_g
     store = Store(db)
     run = store.get_run(result.stdout.strip())
     rows = list(store.results(run["id"]))
-    assert len(rows) == 4 and all(r["outcome"] in SCORED_OUTCOMES for r in rows)
+    assert len(rows) == 4 and all(Outcome.is_scored(r["outcome"]) for r in rows)
     assert all(
         r["syntax_ok"] == 1 and r["output_tokens"] > 0 and r["prompt_tokens"] > 0 for r in rows
     )  # the grammar held

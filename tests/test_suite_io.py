@@ -6,19 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from harness.cli.main import cli
 from harness.suitegen.model import open_suite
+
+from .kit import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "suites"
 SAMPLE = FIXTURES / "oncograph_sample.jsonl"
 PROMPT = ROOT / "harness" / "adapters" / "prompts" / "ft_system_prompt.txt"
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def test_import_keeps_every_record_and_field_and_computes_gold(use_neo4j, tmp_path, demo_fingerprint):

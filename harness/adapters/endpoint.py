@@ -12,19 +12,16 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import time
 import urllib.error
 import urllib.request
 
+from pydantic import Field
+
 from ..errors import ModelUnavailable
 from .base import Adapter, Generation
 from .prompting import read_prompt, sha256_text
-from .retry import RateLimiter, backoff, parse_retry_after
-
-
-class _Failed(Exception):
-    pass
+from .retry import CallFailed, Fail, RateLimiter, Retry, RetryOptions, call_with_retries, parse_retry_after
 
 
 def _reason(exc: BaseException) -> str:
@@ -32,36 +29,42 @@ def _reason(exc: BaseException) -> str:
     return str(reason) or type(reason).__name__
 
 
+class EndpointOptions(RetryOptions):
+    base_url: str = Field("http://127.0.0.1:8080/v1", description="The server's OpenAI-compatible API root.")
+    model: str = Field("default", description="The name the server knows the model by.")
+    api_key_env: str | None = Field(
+        None, description="Environment variable with a bearer token, if the server wants one."
+    )
+    system_prompt_file: str | None = Field(
+        None, description="Packaged prompt name or a path; none sends no system message."
+    )
+    max_tokens: int = Field(512, ge=1, le=131072, description="Most tokens to generate per answer.")
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature (0: greedy).")
+    top_p: float = Field(1.0, gt=0.0, le=1.0)
+    seed: int | None = Field(0, description="Sampling seed sent to the server (none: not sent).")
+    extra_body: dict = Field(
+        default_factory=dict, description="Server-specific fields, e.g. {top_k = 1} for llama.cpp."
+    )
+    timeout_s: float = Field(120.0, gt=0, le=3600, description="Seconds to wait for one answer.")
+    max_concurrency: int = Field(8, ge=1, le=256, description="Requests in flight at once.")
+    rpm: float = Field(0, ge=0, description="Requests per minute across all threads (0: unlimited).")
+
+
 class EndpointAdapter(Adapter):
     name = "endpoint"
-    option_defaults = {
-        "base_url": "http://127.0.0.1:8080/v1",
-        "model": "default",  # the name the server knows the model by
-        "api_key_env": None,  # env var with a bearer token, if the server wants one
-        "system_prompt_file": None,
-        "max_tokens": 512,
-        "temperature": 0.0,
-        "top_p": 1.0,
-        "seed": 0,
-        "extra_body": {},  # server-specific fields, e.g. {top_k = 1, repeat_penalty = 1.0} for llama.cpp
-        "timeout_s": 120.0,
-        "max_concurrency": 8,
-        "max_retries": 3,
-        "backoff_s": 1.0,
-        "max_backoff_s": 30.0,
-        "max_wait_s": 120.0,
-        "rpm": 0,
-    }
+    Options = EndpointOptions
     needs = "an OpenAI-compatible server answering at base_url"
     max_concurrency = 8
 
-    def __init__(self, spec, **runtime):
-        super().__init__(spec, **runtime)
+    options: EndpointOptions
+
+    def __init__(self, spec, context=None):
+        super().__init__(spec, context)
         o = self.options
-        self.base_url = str(o["base_url"]).rstrip("/")
-        self.max_concurrency = int(o["max_concurrency"])
-        self.system_prompt = read_prompt(spec, o["system_prompt_file"]) if o["system_prompt_file"] else None
-        self.limiter = RateLimiter(o["rpm"])
+        self.base_url = o.base_url.rstrip("/")
+        self.max_concurrency = o.max_concurrency
+        self.system_prompt = read_prompt(spec, o.system_prompt_file) if o.system_prompt_file else None
+        self.limiter = RateLimiter(o.rpm)
 
     def _headers(self) -> dict:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -74,7 +77,7 @@ class EndpointAdapter(Adapter):
 
     @classmethod
     def readiness(cls, spec):
-        base = str(spec.options.get("base_url") or cls.option_defaults["base_url"]).rstrip("/")
+        base = str(spec.options.get("base_url") or EndpointOptions.model_fields["base_url"].default).rstrip("/")
         env = spec.options.get("api_key_env")
         if env and not os.environ.get(env):
             return False, f"no API key: set {env}"
@@ -118,69 +121,54 @@ class EndpointAdapter(Adapter):
         messages = [{"role": "system", "content": self.system_prompt}] if self.system_prompt is not None else []
         messages.append({"role": "user", "content": question})
         body = {
-            "model": o["model"],
+            "model": o.model,
             "messages": messages,
-            "max_tokens": int(o["max_tokens"]),
-            "temperature": float(o["temperature"]),
-            "top_p": float(o["top_p"]),
+            "max_tokens": o.max_tokens,
+            "temperature": o.temperature,
+            "top_p": o.top_p,
             "stream": False,
         }
-        if o["seed"] is not None:
-            body["seed"] = int(o["seed"])
-        body.update(o["extra_body"] or {})
+        if o.seed is not None:
+            body["seed"] = o.seed
+        body.update(o.extra_body)
         return body
 
     def generate(self, item):
         data = json.dumps(self.body(item.question)).encode("utf-8")
         headers = self._headers()
-        o = self.options
-        retries = 0
         started = time.perf_counter()
-        while True:
-            self.limiter.wait()
-            attempt = time.perf_counter()
-            delay = None
-            try:
-                request = urllib.request.Request(f"{self.base_url}/chat/completions", data=data, headers=headers)
-                with urllib.request.urlopen(request, timeout=float(o["timeout_s"])) as response:
-                    payload = json.load(response)
-                return self._parse(payload, (time.perf_counter() - attempt) * 1000, retries, started)
-            except urllib.error.HTTPError as exc:
-                text = exc.read().decode("utf-8", "replace")[:300]
-                if exc.code == 404:
-                    return Generation(
-                        infra_error=f"model unavailable: {o['model']} at {self.base_url} (HTTP 404: {text})",
-                        retries=retries,
-                    )
-                if exc.code not in (408, 429) and exc.code < 500:
-                    return Generation(
-                        infra_error=f"server refused the request: HTTP {exc.code}: {text}", retries=retries
-                    )
-                delay = parse_retry_after(exc.headers.get("Retry-After"))
-                problem = f"HTTP {exc.code}: {text}"
-            except TimeoutError:
-                problem = f"timed out after {o['timeout_s']}s"
-            except (urllib.error.URLError, ConnectionError, OSError) as exc:
-                if isinstance(getattr(exc, "reason", None), (TimeoutError, socket.timeout)):
-                    problem = f"timed out after {o['timeout_s']}s"
-                else:
-                    problem = f"connection failed: {_reason(exc)}"
-            except http.client.HTTPException as exc:
-                problem = f"broken response: {type(exc).__name__} {exc}"
-            except (_Failed, ValueError) as exc:  # a 200 that is not a chat completion
-                return Generation(infra_error=f"{self.base_url}: {exc}", retries=retries)
-            if retries >= int(o["max_retries"]):
-                return Generation(
-                    infra_error=f"{self.base_url}: {problem} (gave up after {retries} retries)", retries=retries
-                )
-            if delay is not None and delay > float(o["max_wait_s"]):
-                return Generation(
-                    infra_error=f"{self.base_url}: {problem}; asked to wait {delay:.0f}s", retries=retries
-                )
-            time.sleep(
-                delay if delay is not None else backoff(retries, float(o["backoff_s"]), float(o["max_backoff_s"]))
-            )
-            retries += 1
+        timing: dict = {}
+
+        def call():
+            request = urllib.request.Request(f"{self.base_url}/chat/completions", data=data, headers=headers)
+            timing["attempt"] = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=self.options.timeout_s) as response:
+                return json.load(response)
+
+        try:
+            payload, retries = call_with_retries(call, self._classify, self.options, self.limiter, self.base_url)
+            return self._parse(payload, (time.perf_counter() - timing["attempt"]) * 1000, retries, started)
+        except CallFailed as exc:
+            return Generation(infra_error=str(exc), retries=exc.retries)
+
+    def _classify(self, exc: Exception) -> Retry | Fail | None:
+        """Which failures the retry loop may retry; the loop itself lives in retry.py."""
+        if isinstance(exc, urllib.error.HTTPError):
+            text = exc.read().decode("utf-8", "replace")[:300]
+            if exc.code == 404:
+                return Fail(f"model unavailable: {self.options.model} at {self.base_url} (HTTP 404: {text})")
+            if exc.code not in (408, 429) and exc.code < 500:
+                return Fail(f"server refused the request: HTTP {exc.code}: {text}")
+            return Retry(f"HTTP {exc.code}: {text}", parse_retry_after(exc.headers.get("Retry-After")))
+        if isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError):
+            return Retry(f"timed out after {self.options.timeout_s:g}s")
+        if isinstance(exc, (urllib.error.URLError, OSError)):
+            return Retry(f"connection failed: {_reason(exc)}")
+        if isinstance(exc, http.client.HTTPException):
+            return Retry(f"broken response: {type(exc).__name__} {exc}")
+        if isinstance(exc, ValueError):  # a 200 that is not JSON
+            return Fail(f"{self.base_url}: not an OpenAI chat completion ({exc})")
+        return None
 
     @staticmethod
     def _parse(payload, ms: float, retries: int, started: float) -> Generation:
@@ -188,7 +176,9 @@ class EndpointAdapter(Adapter):
             choice = payload["choices"][0]
             text = choice["message"].get("content")
         except (KeyError, IndexError, TypeError, AttributeError):
-            raise _Failed(f"not an OpenAI chat completion: {json.dumps(payload)[:300]}") from None
+            return Generation(
+                infra_error=f"not an OpenAI chat completion: {json.dumps(payload)[:300]}", retries=retries
+            )
         usage = payload.get("usage") or {}
         return Generation(
             output=text or "",

@@ -18,23 +18,27 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import Field
 
 from ..errors import ModelUnavailable
 from .base import Adapter, Generation
 from .prompting import read_prompt, render, sha256_text
-from .retry import RateLimiter, backoff, http_client_errors, parse_retry_after, retry_info_delay
+from .retry import (
+    CallFailed,
+    Fail,
+    RateLimiter,
+    Retry,
+    RetryOptions,
+    call_with_retries,
+    http_client_errors,
+    parse_retry_after,
+    retry_info_delay,
+)
 
 KEY_VARS = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
 BASE_URL_VAR = "HARNESS_GEMINI_BASE_URL"
-MODES = ("two_step", "single_step")
-
-
-class _Failed(Exception):
-    """A call that is still failing after its retries: becomes infra_error."""
-
-    def __init__(self, message: str, retries: int):
-        super().__init__(message)
-        self.retries = retries
 
 
 @dataclass
@@ -57,43 +61,42 @@ def api_key(spec) -> tuple[str | None, str]:
     return None, " or ".join(names)
 
 
+class GeminiOptions(RetryOptions):
+    model: str = Field(description="API model id, e.g. gemini-2.0-flash (ids retire: a 404 is 'model unavailable').")
+    mode: Literal["two_step", "single_step"] = Field("two_step", description="two_step: expand, then Cypher.")
+    base_url: str | None = Field(None, description=f"API base URL (proxies, tests); else ${BASE_URL_VAR}.")
+    api_key_env: str | None = Field(
+        None, description="Variable holding the key; default GOOGLE_API_KEY, GEMINI_API_KEY."
+    )
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    max_output_tokens: int = Field(1024, ge=1, le=65536)
+    thinking_budget: int | None = Field(None, ge=-1, description="Only for models that think (2.5); none: default.")
+    rpm: float = Field(15, ge=0, description="Requests per minute across all threads (0: unlimited).")
+    max_retries: int = Field(6, ge=0, le=100, description="Retries of a rate-limited or failed call.")
+    backoff_s: float = Field(2.0, ge=0, description="First backoff when the server names no delay.")
+    max_backoff_s: float = Field(60.0, ge=0, description="Longest backoff.")
+    timeout_s: float = Field(60.0, gt=0, le=3600, description="Seconds to wait for one answer.")
+    max_concurrency: int = Field(4, ge=1, le=64, description="Requests in flight at once.")
+    expand_prompt_file: str = "gemini_expand.txt"
+    cypher_prompt_file: str = "gemini_cypher.txt"
+    single_prompt_file: str = "gemini_single.txt"
+
+
 class GeminiAdapter(Adapter):
     name = "gemini"
-    option_defaults = {
-        "model": None,  # API model id, e.g. gemini-2.0-flash (ids retire: a 404 is "model unavailable")
-        "mode": "two_step",  # two_step (expand, then Cypher) or single_step
-        "base_url": None,  # API base URL (proxies, gateways, tests); else $HARNESS_GEMINI_BASE_URL
-        "api_key_env": None,  # env var holding the key; default GOOGLE_API_KEY, then GEMINI_API_KEY
-        "temperature": 0.0,
-        "max_output_tokens": 1024,
-        "thinking_budget": None,  # only for models that think (2.5); None leaves the model default
-        "rpm": 15,  # requests per minute across all threads (0: unlimited)
-        "max_retries": 6,
-        "backoff_s": 2.0,  # first backoff when the server names no delay
-        "max_backoff_s": 60.0,
-        "max_wait_s": 120.0,  # a server-requested delay longer than this is not waited for
-        "timeout_s": 60.0,
-        "max_concurrency": 4,
-        "expand_prompt_file": "gemini_expand.txt",
-        "cypher_prompt_file": "gemini_cypher.txt",
-        "single_prompt_file": "gemini_single.txt",
-    }
+    Options = GeminiOptions
     needs = "an API key in GOOGLE_API_KEY or GEMINI_API_KEY, and google-genai"
     max_concurrency = 4
 
-    def __init__(self, spec, **runtime):
-        super().__init__(spec, **runtime)
+    options: GeminiOptions
+
+    def __init__(self, spec, context=None):
+        super().__init__(spec, context)
         o = self.options
-        if not o["model"]:
-            raise ModelUnavailable(f'{spec.path or spec.name}: set `model = "gemini-..."` under [options]')
-        if o["mode"] not in MODES:
-            raise ModelUnavailable(
-                f"{spec.path or spec.name}: mode must be one of {', '.join(MODES)}, not {o['mode']!r}"
-            )
-        self.max_concurrency = int(o["max_concurrency"])
-        self.base_url = o["base_url"] or os.environ.get(BASE_URL_VAR) or None
+        self.max_concurrency = o.max_concurrency
+        self.base_url = o.base_url or os.environ.get(BASE_URL_VAR) or None
         self.prompts = {key: read_prompt(spec, o[f"{key}_prompt_file"]) for key in ("expand", "cypher", "single")}
-        self.limiter = RateLimiter(o["rpm"])
+        self.limiter = RateLimiter(o.rpm)
         self._client = None
 
     @classmethod
@@ -121,7 +124,7 @@ class GeminiAdapter(Adapter):
 
         key, _ = api_key(self.spec)
         options = types.HttpOptions(
-            timeout=int(float(self.options["timeout_s"]) * 1000), retry_options=types.HttpRetryOptions(attempts=1)
+            timeout=int(self.options.timeout_s * 1000), retry_options=types.HttpRetryOptions(attempts=1)
         )  # we retry, and count
         if self.base_url:
             options.base_url = self.base_url
@@ -130,11 +133,11 @@ class GeminiAdapter(Adapter):
 
     def describe(self):
         return {
-            "model": self.options["model"],
-            "mode": self.options["mode"],
+            "model": self.options.model,
+            "mode": self.options.mode,
             "base_url": self.base_url,
-            "rpm": self.options["rpm"],
-            "temperature": self.options["temperature"],
+            "rpm": self.options.rpm,
+            "temperature": self.options.temperature,
             "prompts_sha256": {k: sha256_text(v) for k, v in self.prompts.items()},
         }
 
@@ -144,7 +147,7 @@ class GeminiAdapter(Adapter):
         calls: list[_Call] = []
         meta: dict = {}
         try:
-            if self.options["mode"] == "two_step":
+            if self.options.mode == "two_step":
                 expand = self._call(client, render(self.prompts["expand"], question=item.question))
                 calls.append(expand)
                 meta["instructions"] = expand.text
@@ -152,7 +155,7 @@ class GeminiAdapter(Adapter):
             else:
                 prompt = render(self.prompts["single"], question=item.question)
             calls.append(self._call(client, prompt))
-        except _Failed as exc:
+        except CallFailed as exc:
             return Generation(
                 infra_error=str(exc),
                 retries=sum(c.retries for c in calls) + exc.retries,
@@ -179,63 +182,49 @@ class GeminiAdapter(Adapter):
         from google.genai import types
 
         config = types.GenerateContentConfig(
-            temperature=float(self.options["temperature"]),
+            temperature=self.options.temperature,
             candidate_count=1,
-            max_output_tokens=int(self.options["max_output_tokens"]),
+            max_output_tokens=self.options.max_output_tokens,
         )
-        if self.options["thinking_budget"] is not None:
-            config.thinking_config = types.ThinkingConfig(thinking_budget=int(self.options["thinking_budget"]))
+        if self.options.thinking_budget is not None:
+            config.thinking_config = types.ThinkingConfig(thinking_budget=self.options.thinking_budget)
         return config
 
     def _call(self, client, prompt: str) -> _Call:
-        """One generateContent with rate limiting and retries; raises _Failed when it cannot succeed."""
+        """One generateContent through the shared retry loop; raises CallFailed when it cannot succeed."""
+        model = self.options.model
+        timing: dict = {}
+
+        def call():
+            timing["attempt"] = time.perf_counter()
+            return client.models.generate_content(model=model, contents=prompt, config=self._config())
+
+        response, retries = call_with_retries(call, self._classify, self.options, self.limiter, f"Gemini {model}")
+        return self._parse(response, (time.perf_counter() - timing["attempt"]) * 1000, retries)
+
+    def _classify(self, exc: Exception) -> Retry | Fail | None:
+        """Which failures the retry loop may retry, and the delay the server asked for."""
         from google.genai import errors
 
         timeouts, transports = http_client_errors()
-        o = self.options
-        model = o["model"]
-        retries = 0
-        while True:
-            self.limiter.wait()
-            started = time.perf_counter()
-            server_delay = None
-            try:
-                response = client.models.generate_content(model=model, contents=prompt, config=self._config())
-                return self._parse(response, (time.perf_counter() - started) * 1000, retries)
-            except errors.APIError as exc:
-                if exc.code == 404:
-                    raise _Failed(
-                        f"model unavailable: {model} ({exc.message or exc.status or 'not found'}); "
-                        f"the id may be retired: change `model` in {self.spec.path or self.spec.name}",
-                        retries,
-                    ) from None
-                if exc.code not in (408, 429) and not 500 <= (exc.code or 0) < 600:
-                    raise _Failed(
-                        f"Gemini API error {exc.code} {exc.status or ''}: {exc.message}".strip(), retries
-                    ) from None
-                server_delay = retry_info_delay(exc.details)
-                if server_delay is None and getattr(exc, "response", None) is not None:
-                    server_delay = parse_retry_after(getattr(exc.response, "headers", {}).get("retry-after"))
-                problem = f"{exc.code} {exc.status or ''}: {exc.message or ''}".strip()
-            except timeouts:
-                problem = f"timed out after {o['timeout_s']}s"
-            except (*transports, OSError) as exc:
-                problem = f"connection failed: {exc}"
-            if retries >= int(o["max_retries"]):
-                raise _Failed(f"Gemini {model}: {problem} (gave up after {retries} retries)", retries)
-            if server_delay is not None and server_delay > float(o["max_wait_s"]):
-                raise _Failed(
-                    f"Gemini {model}: {problem}; the server asks to wait {server_delay:.0f}s, more than "
-                    f"max_wait_s={o['max_wait_s']}",
-                    retries,
+        model = self.options.model
+        if isinstance(exc, errors.APIError):
+            if exc.code == 404:
+                return Fail(
+                    f"model unavailable: {model} ({exc.message or exc.status or 'not found'}); "
+                    f"the id may be retired: change `model` in {self.spec.path or self.spec.name}"
                 )
-            delay = (
-                server_delay
-                if server_delay is not None
-                else backoff(retries, float(o["backoff_s"]), float(o["max_backoff_s"]))
-            )
-            time.sleep(delay)
-            retries += 1
+            if exc.code not in (408, 429) and not 500 <= (exc.code or 0) < 600:
+                return Fail(f"Gemini API error {exc.code} {exc.status or ''}: {exc.message}".strip())
+            delay = retry_info_delay(exc.details)
+            if delay is None and getattr(exc, "response", None) is not None:
+                delay = parse_retry_after(getattr(exc.response, "headers", {}).get("retry-after"))
+            return Retry(f"{exc.code} {exc.status or ''}: {exc.message or ''}".strip(), delay)
+        if isinstance(exc, timeouts):
+            return Retry(f"timed out after {self.options.timeout_s:g}s")
+        if isinstance(exc, (*transports, OSError)):
+            return Retry(f"connection failed: {exc}")
+        return None
 
     @staticmethod
     def _parse(response, ms: float, retries: int) -> _Call:

@@ -16,9 +16,12 @@ import importlib.util
 import threading
 import time
 from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
 
 from ..errors import ModelUnavailable
-from .base import Adapter, Generation
+from .base import Adapter, AdapterOptions, Generation
 from .prompting import read_prompt, resolve_file, sha256_text, spec_relative
 
 GGUF_MAGIC = b"GGUF"
@@ -38,36 +41,48 @@ def missing_weights_message(spec, path: Path | None) -> str:
     return f"model {spec.name!r}: weights not found at {path}: put the GGUF file there, or {how}"
 
 
+class LlamaCppOptions(AdapterOptions):
+    model_path: str | None = Field(None, description="The GGUF, relative to the spec file's folder.")
+    hf_repo: str | None = Field(None, description="Where `harness models pull` gets it.")
+    hf_file: str | None = None
+    hf_revision: str | None = None
+    sha256: str | None = Field(None, pattern=r"^[0-9a-fA-F]{64}$", description="The file's content (checked by pull).")
+    convert_from: str | None = Field(None, description="A safetensors-only repo: see scripts/convert_to_gguf.sh.")
+    system_prompt_file: str | None = Field(None, description="Packaged prompt name or path; none: no system message.")
+    grammar_file: str | None = Field(None, description="GBNF, packaged (grammars/) or a path.")
+    n_ctx: int = Field(4096, ge=256, le=262144, description="Context size in tokens (the KV cache is sized by it).")
+    n_gpu_layers: Literal["auto"] | Annotated[int, Field(ge=-1)] = Field(
+        "auto", description="auto: all layers when llama.cpp was built with a GPU backend; -1 all; 0 none."
+    )
+    n_threads: int | None = Field(None, ge=1, le=512, description="CPU threads (none: llama.cpp's choice).")
+    n_batch: int = Field(512, ge=1, le=65536)
+    flash_attn: Literal["auto"] | bool = Field("auto", description="auto: on with a GPU backend, off on CPU.")
+    max_tokens: int = Field(512, ge=1, le=32768, description="Most tokens to generate per answer.")
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    top_k: int = Field(1, ge=0)
+    top_p: float = Field(1.0, gt=0.0, le=1.0)
+    min_p: float = Field(0.0, ge=0.0, le=1.0)
+    repeat_penalty: float = Field(1.0, gt=0.0, le=10.0)
+    seed: int = 0
+    stop: list[str] = Field(default_factory=list, description="Strings that end an answer.")
+
+    @model_validator(mode="after")
+    def _answer_fits(self):
+        if self.max_tokens >= self.n_ctx:
+            raise ValueError(f"max_tokens ({self.max_tokens}) must be below n_ctx ({self.n_ctx})")
+        return self
+
+
 class LlamaCppAdapter(Adapter):
     name = "llama_cpp"
-    option_defaults = {
-        "model_path": None,  # the GGUF, relative to the spec file's folder
-        "hf_repo": None,  # where `harness models pull` gets it
-        "hf_file": None,
-        "hf_revision": None,
-        "sha256": None,  # pin the file's content (checked by `models pull`)
-        "convert_from": None,  # a safetensors-only repo: see scripts/convert_to_gguf.sh
-        "system_prompt_file": None,  # packaged prompt name or path; None sends no system message
-        "grammar_file": None,  # GBNF, packaged (grammars/) or a path
-        "n_ctx": 4096,
-        "n_gpu_layers": "auto",  # auto: all layers when llama.cpp was built with a GPU backend
-        "n_threads": None,  # CPU threads for prompt and generation (None: llama.cpp's choice)
-        "n_batch": 512,
-        "flash_attn": "auto",  # auto: on with a GPU backend (faster decoding), off on CPU
-        "max_tokens": 512,
-        "temperature": 0.0,
-        "top_k": 1,
-        "top_p": 1.0,
-        "min_p": 0.0,
-        "repeat_penalty": 1.0,
-        "seed": 0,
-        "stop": [],
-    }
+    Options = LlamaCppOptions
     needs = "the GGUF file named by model_path, and llama-cpp-python"
     max_concurrency = 1
 
-    def __init__(self, spec, **runtime):
-        super().__init__(spec, **runtime)
+    options: LlamaCppOptions
+
+    def __init__(self, spec, context=None):
+        super().__init__(spec, context)
         self.path = model_file(spec)
         self._lock = threading.Lock()
         self._llm = None

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pydantic import Field
+
 from ..errors import InputError, ModelUnavailable
-from .base import Adapter, Generation
+from .base import Adapter, AdapterOptions, Generation
 
 
 def read_replay_file(path: str | Path) -> dict[str, dict]:
@@ -33,15 +35,19 @@ def read_replay_file(path: str | Path) -> dict[str, dict]:
     return records
 
 
+class ReplayOptions(AdapterOptions):
+    file: str | None = Field(None, description="JSONL of {id, output} (else --replay FILE).")
+
+
 class ReplayAdapter(Adapter):
     name = "replay"
-    option_defaults = {"file": None}
+    Options = ReplayOptions
     needs = "a replay file (--replay FILE)"
     max_concurrency = 64
 
-    def __init__(self, spec, **runtime):
-        super().__init__(spec, **runtime)
-        path = runtime.get("replay") or self.options.get("file")
+    def __init__(self, spec, context=None):
+        super().__init__(spec, context)
+        path = self.context.replay or self.options.file
         if not path:
             raise ModelUnavailable(
                 'the replay model needs a file: pass --replay FILE (JSONL of {"id": ..., "output": ...})'

@@ -15,9 +15,13 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import Field
 
 from ..errors import ModelUnavailable
-from .base import Adapter, Generation
+from ..suitegen.cypher import disease_tokens, lit
+from .base import Adapter, AdapterOptions, Generation
 
 LABELS = ("Variant", "Gene", "Therapy", "Disease")  # preference when one alias names several things
 
@@ -31,39 +35,8 @@ UNION ALL MATCH (n:Disease) RETURN 'Disease' AS label, n.name AS name, coalesce(
 _WORD = re.compile(r"<[a-z]+>|[a-z0-9]+")
 _LITERAL = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"")
 STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "in",
-        "on",
-        "for",
-        "to",
-        "and",
-        "or",
-        "by",
-        "with",
-        "is",
-        "are",
-        "be",
-        "what",
-        "which",
-        "who",
-        "that",
-        "this",
-        "those",
-        "these",
-        "do",
-        "does",
-        "me",
-        "list",
-        "show",
-        "give",
-        "find",
-        "all",
-        "any",
-    ]
+    "a an the of in on for to and or by with is are be what which who that this those these do does me list "
+    "show give find all any".split()
 )
 
 
@@ -165,17 +138,6 @@ _DISEASE_GROUP = re.compile(
 _PIECE = re.compile(_DISEASE_GROUP.pattern + "|" + _LITERAL.pattern)
 
 
-def disease_tokens(name: str) -> list[str]:
-    """The gold house style's disease filter tokens (suitegen.cypher): lower-case words, "cancer" dropped."""
-    tokens = name.lower().split()
-    tokens = [t for t in tokens if t != "cancer"] if "cancer" in tokens and len(tokens) > 1 else tokens
-    return list(dict.fromkeys(tokens))
-
-
-def _quoted(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def substitute(cypher: str, mapping: dict[str, str], diseases: dict[str, str] | None = None) -> str:
     """Replace entity names in string literals (keeping each literal's letter case) and rewrite
     token-based disease filters, in one pass so a replacement is never replaced again."""
@@ -207,9 +169,7 @@ def substitute(cypher: str, mapping: dict[str, str], diseases: dict[str, str] | 
                 return text
             var = match.group(1)
             return (
-                "("
-                + " AND ".join(f"toLower({var}.disease_name) CONTAINS {_quoted(t)}" for t in disease_tokens(new))
-                + ")"
+                "(" + " AND ".join(f"toLower({var}.disease_name) CONTAINS {lit(t)}" for t in disease_tokens(new)) + ")"
             )
         if name is None:
             return text
@@ -218,14 +178,18 @@ def substitute(cypher: str, mapping: dict[str, str], diseases: dict[str, str] | 
     return _PIECE.sub(replace, cypher)
 
 
+class RetrievalOptions(AdapterOptions):
+    split: Literal["train"] = Field("train", description="Where neighbours come from: only ever the train split.")
+
+
 class RetrievalAdapter(Adapter):
     name = "retrieval"
-    option_defaults = {"split": "train"}
+    Options = RetrievalOptions
     needs = "the suite's train split and the loaded graph (both provided by `harness run`)"
     max_concurrency = 64
 
-    def __init__(self, spec, **runtime):
-        super().__init__(spec, **runtime)
+    def __init__(self, spec, context=None):
+        super().__init__(spec, context)
         self._lock = threading.Lock()
         self._train = None
         self.index = None
@@ -237,7 +201,7 @@ class RetrievalAdapter(Adapter):
         with self._lock:
             if self._train is not None:
                 return
-            suite, driver = self.runtime.get("suite"), self.runtime.get("driver")
+            suite, driver = self.context.suite, self.context.driver
             if suite is None:
                 raise ModelUnavailable(
                     "the retrieval model needs a suite with a train split (run it through `harness run`)"

@@ -1,6 +1,7 @@
-"""Rate limiting and retry timing shared by the network adapters (gemini, endpoint).
+"""The one retry loop, rate limiting and retry timing, shared by the network adapters (gemini, endpoint).
 
-Infra failures are retried here and, when retries run out, reported as
+An adapter only classifies its errors (`Retry` with the server's delay, or `Fail`);
+`call_with_retries` owns the loop. Infra failures that outlast it become
 `Generation.infra_error`; they are never turned into model output.
 """
 
@@ -11,6 +12,13 @@ import random
 import re
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pydantic import Field
+
+from .base import AdapterOptions
 
 
 class RateLimiter:
@@ -93,3 +101,76 @@ def http_client_errors() -> tuple[tuple, tuple]:
         timeouts.append(module.TimeoutException)
         transports.append(module.TransportError)
     return tuple(timeouts), tuple(transports)
+
+
+class RetryOptions(AdapterOptions):
+    """Spec options of the one retry loop; adapters inherit them and may change the defaults."""
+
+    max_retries: int = Field(3, ge=0, le=100, description="Retries of a rate-limited or failed call.")
+    backoff_s: float = Field(
+        1.0, ge=0, description="First backoff when the server names no delay (doubles each retry)."
+    )
+    max_backoff_s: float = Field(30.0, ge=0, description="Longest backoff.")
+    max_wait_s: float = Field(120.0, ge=0, description="A server-requested delay longer than this is not waited for.")
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A failure worth retrying; `delay` is the server's own (Retry-After, RetryInfo) when it named one."""
+
+    problem: str
+    delay: float | None = None
+
+
+@dataclass(frozen=True)
+class Fail:
+    """A failure that retrying cannot fix (404, 4xx, a malformed answer)."""
+
+    message: str
+
+
+class CallFailed(Exception):
+    """A call that is still failing after its retries, or cannot succeed: becomes `infra_error`."""
+
+    def __init__(self, message: str, retries: int):
+        super().__init__(message)
+        self.retries = retries
+
+
+T = TypeVar("T")
+
+
+def call_with_retries(
+    call: Callable[[], T],
+    classify: Callable[[Exception], Retry | Fail | None],
+    options: RetryOptions,
+    limiter: RateLimiter,
+    label: str,
+) -> tuple[T, int]:
+    """The one retry loop: (result, retries). Adapters only say, in `classify`, what is retryable.
+
+    `classify` returns None for exceptions that are not call failures (bugs): those propagate.
+    """
+    retries = 0
+    while True:
+        limiter.wait()
+        try:
+            return call(), retries
+        except Exception as exc:
+            decision = classify(exc)
+            if decision is None:
+                raise
+        if isinstance(decision, Fail):
+            raise CallFailed(decision.message, retries)
+        if retries >= options.max_retries:
+            raise CallFailed(f"{label}: {decision.problem} (gave up after {retries} retries)", retries)
+        if decision.delay is not None and decision.delay > options.max_wait_s:
+            raise CallFailed(
+                f"{label}: {decision.problem}; the server asks to wait {decision.delay:.0f}s, "
+                f"more than max_wait_s={options.max_wait_s:g}",
+                retries,
+            )
+        time.sleep(
+            decision.delay if decision.delay is not None else backoff(retries, options.backoff_s, options.max_backoff_s)
+        )
+        retries += 1

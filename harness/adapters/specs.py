@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -20,7 +21,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from ..errors import InputError, ModelUnavailable
-from .base import ModelSpec
+from .base import ModelSpec, validate_options
+from .registry import ADAPTERS, adapter_class
 
 BUILTIN = {"gold": "gold", "replay": "replay"}
 
@@ -30,21 +32,31 @@ def models_dir() -> Path:
 
 
 def read_spec_file(path: Path) -> ModelSpec:
+    """A spec file, fully validated: its adapter exists and every option has the adapter's type and range."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: bad TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     adapter = data.get("adapter")
-    if not isinstance(adapter, str):
-        raise InputError(f'{path}: missing `adapter = "..."`')
+    if adapter is None:
+        raise InputError(f'{path}: missing `adapter = "..."` (one of {", ".join(sorted(ADAPTERS))})')
+    if not isinstance(adapter, str) or adapter not in ADAPTERS:
+        raise InputError(f"{path}: `adapter` must be one of {', '.join(sorted(ADAPTERS))}, not {adapter!r}")
     options = data.get("options", {})
     if not isinstance(options, dict):
         raise InputError(f"{path}: [options] must be a table")
     extra = {k: v for k, v in data.items() if k not in ("adapter", "options", "description")}
     if extra:
         raise InputError(f"{path}: unknown key(s) {', '.join(sorted(extra))} (put adapter options under [options])")
-    spec = ModelSpec(name=path.stem, adapter=adapter, options=dict(options), path=str(path))
-    spec.description = data.get("description", "")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise InputError(f"{path}: `description` must be a string")
+    spec = ModelSpec(name=path.stem, adapter=adapter, options=dict(options), path=str(path), description=description)
+    validate_options(adapter_class(adapter).Options, spec.options, str(path))
     return spec
 
 
@@ -53,15 +65,27 @@ def load_spec(name: str) -> ModelSpec:
     if path.is_file():
         return read_spec_file(path)
     if name in BUILTIN:
-        spec = ModelSpec(name=name, adapter=BUILTIN[name])
-        spec.description = "built in"
-        return spec
+        return ModelSpec(name=name, adapter=BUILTIN[name], description="built in")
     known = sorted({p.stem for p in models_dir().glob("*.toml")} | set(BUILTIN))
     raise ModelUnavailable(f"unknown model {name!r}: no {path} (known: {', '.join(known)})")
 
 
-def list_specs() -> list[ModelSpec]:
-    specs = {p.stem: read_spec_file(p) for p in sorted(models_dir().glob("*.toml"))}
+@dataclass
+class BrokenSpec:
+    """A spec file that does not load, listed with its error so one bad file cannot hide the others."""
+
+    name: str
+    path: str
+    error: str
+
+
+def list_specs() -> list[ModelSpec | BrokenSpec]:
+    specs: dict[str, ModelSpec | BrokenSpec] = {}
+    for path in sorted(models_dir().glob("*.toml")):
+        try:
+            specs[path.stem] = read_spec_file(path)
+        except InputError as exc:
+            specs[path.stem] = BrokenSpec(path.stem, str(path), str(exc))
     for name in BUILTIN:
         specs.setdefault(name, load_spec(name))
     return [specs[name] for name in sorted(specs)]

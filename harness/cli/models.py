@@ -7,7 +7,7 @@ import json
 import click
 
 from ..adapters.registry import adapter_class
-from ..adapters.specs import list_specs, load_spec
+from ..adapters.specs import BrokenSpec, list_specs, load_spec
 from ..errors import HarnessError
 from .options import json_option
 
@@ -27,23 +27,25 @@ def readiness(spec) -> tuple[bool, str]:
         return False, f"adapter {spec.adapter!r} cannot be imported: {exc}"
 
 
+def _row(spec) -> dict:
+    if isinstance(spec, BrokenSpec):  # listed with its error; the other specs are still shown
+        return {"name": spec.name, "adapter": "?", "ready": False, "detail": spec.error, "spec": spec.path}
+    ready, detail = readiness(spec)
+    return {
+        "name": spec.name,
+        "adapter": spec.adapter,
+        "ready": ready,
+        "detail": detail,
+        "description": spec.description,
+        "spec": spec.path,
+    }
+
+
 @group.command("list")
 @json_option
 def list_models(as_json):
     """Show every model spec and whether it is ready to run (and why not)."""
-    rows = []
-    for spec in list_specs():
-        ready, detail = readiness(spec)
-        rows.append(
-            {
-                "name": spec.name,
-                "adapter": spec.adapter,
-                "ready": ready,
-                "detail": detail,
-                "description": spec.description,
-                "spec": spec.path,
-            }
-        )
+    rows = [_row(spec) for spec in list_specs()]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

@@ -8,6 +8,7 @@ container when its creating process exits) so the server outlives the command;
 from __future__ import annotations
 
 import os
+import secrets
 
 from ..errors import Neo4jUnavailable
 from .instance import Neo4jInstance
@@ -62,11 +63,9 @@ def start(settings, *, detached: bool) -> tuple[Neo4jInstance, object]:
             "the docker backend was asked for but no Docker engine answers: start Docker, "
             "or use --neo4j jvm (Java 17+ and Maven) or NEO4J_URI"
         )
-    from .provision import new_password
-
     if detached:
         os.environ["TESTCONTAINERS_RYUK_DISABLED"] = "true"
-    password = new_password()
+    password = secrets.token_urlsafe(18)
     container = build_container(settings, password)
     try:
         container.start()

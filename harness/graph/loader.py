@@ -9,7 +9,7 @@ rolls the whole load back.
 from __future__ import annotations
 
 from .csv_source import GraphData
-from .schema import apply_constraints
+from .schema import RELATIONSHIP_TYPES, apply_constraints
 
 BATCH = 1000
 
@@ -20,7 +20,7 @@ NODE_STATEMENTS = {
     "diseases": "UNWIND $rows AS row MERGE (n:Disease {name: row.name}) SET n = row",
 }
 
-CLEAR_RELATIONSHIPS = "MATCH ()-[r:VARIANT_OF|TARGETS|AFFECTS_RESPONSE_TO]->() DELETE r"
+CLEAR_RELATIONSHIPS = f"MATCH ()-[r:{'|'.join(RELATIONSHIP_TYPES)}]->() DELETE r"
 
 REL_STATEMENTS = {
     "variant_of": (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import socket
 import subprocess
@@ -183,7 +182,3 @@ def current(option: str | None = None) -> Neo4jInstance:
     raise Neo4jUnavailable(
         "no Neo4j is running: start one with `harness db up`, or set NEO4J_URI to an existing server"
     )
-
-
-def new_password() -> str:
-    return secrets.token_urlsafe(18)

@@ -1,4 +1,4 @@
-"""Comparing a generated result with the gold result (DESIGN.md section 7).
+"""Comparing a generated result with the gold result (docs/ARCHITECTURE.md, "Comparing results").
 
 `match`: there is a one-to-one mapping from gold columns to generated columns,
 found by content whatever their names or positions, under which the projected bags
@@ -18,7 +18,7 @@ SAMPLE = 5
 
 
 @dataclass
-class Comparison:
+class RowComparison:
     match: bool
     strict: bool
     f1: float
@@ -117,15 +117,15 @@ def compare(
     ordered: bool = False,
     ordered_lists: bool = False,
     _check_types: bool = True,
-) -> Comparison:
+) -> RowComparison:
     """Compare rows (lists of dicts as `record.data()` returns them)."""
     gold = _Table(canonical_rows(gold_rows), ordered_lists)
     generated = _Table(canonical_rows(generated_rows), ordered_lists)
     if not gold.rows and not generated.rows:
-        return Comparison(True, True, 1.0, mapping={})
+        return RowComparison(True, True, 1.0, mapping={})
     if not gold.rows or not generated.rows:
         reason = "extra_rows" if not gold.rows else "missing_rows"
-        return Comparison(
+        return RowComparison(
             False, False, 0.0, reason, missing_rows=gold.rows[:SAMPLE], extra_rows=generated.rows[:SAMPLE]
         )
 
@@ -137,7 +137,7 @@ def compare(
         and _equal(gold.project(gold.columns), generated.project(gold.columns), ordered)
     )
     if mapping is not None:
-        return Comparison(True, strict, 1.0, mapping=mapping)
+        return RowComparison(True, strict, 1.0, mapping=mapping)
 
     partial = _best_effort_mapping(gold, generated)
     if len(partial) < len(gold.columns):
@@ -145,13 +145,13 @@ def compare(
             _check_types
             and compare(_stringified(gold.rows), _stringified(generated.rows), ordered, ordered_lists, False).match
         ):
-            return Comparison(False, False, 0.0, "types", mapping=partial)
-        return Comparison(False, False, 0.0, "columns", mapping=partial)
+            return RowComparison(False, False, 0.0, "types", mapping=partial)
+        return RowComparison(False, False, 0.0, "columns", mapping=partial)
     gold_tuples = gold.project(gold.columns)
     generated_tuples = generated.project([partial[c] for c in gold.columns])
     f1 = _f1(gold_tuples, generated_tuples)
     if same_count and ordered and Counter(gold_tuples) == Counter(generated_tuples):
-        return Comparison(False, False, 1.0, "order", mapping=partial)
+        return RowComparison(False, False, 1.0, "order", mapping=partial)
     missing = Counter(gold_tuples) - Counter(generated_tuples)
     extra = Counter(generated_tuples) - Counter(gold_tuples)
     if (
@@ -163,7 +163,7 @@ def compare(
         reason = "missing_and_extra_rows" if missing and extra else "missing_rows" if missing else "extra_rows"
     index = {t: row for t, row in zip(gold_tuples, gold.rows)}
     gen_index = {t: row for t, row in zip(generated_tuples, generated.rows)}
-    return Comparison(
+    return RowComparison(
         False,
         False,
         f1,

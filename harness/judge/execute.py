@@ -17,12 +17,9 @@ from neo4j import READ_ACCESS, Query
 from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from .canonical import canonical
+from .extract import ADMIN_COMMAND
 
-FORBIDDEN_TEXT = re.compile(
-    r"\bLOAD\s+CSV\b|^\s*(CREATE|DROP|ALTER|GRANT|DENY|REVOKE|SHOW|START|STOP|TERMINATE|RENAME)\s+"
-    r"(USER|ROLE|DATABASE|ALIAS|SERVER|PRIVILEGE|TRANSACTION|TRANSACTIONS|COMPOSITE|USERS|ROLES|DATABASES|SERVERS|ALIASES|PRIVILEGES)\b",
-    re.IGNORECASE | re.MULTILINE,
-)
+FORBIDDEN_TEXT = re.compile(r"\bLOAD\s+CSV\b|^\s*" + ADMIN_COMMAND, re.IGNORECASE | re.MULTILINE)
 LEADING_EXPLAIN = re.compile(r"^\s*(EXPLAIN|PROFILE)\b", re.IGNORECASE)
 TIMEOUT_CODES = (
     "Neo.ClientError.Transaction.TransactionTimedOut",

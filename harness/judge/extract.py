@@ -8,6 +8,14 @@ from __future__ import annotations
 
 import re
 
+# Administration commands (databases, users, roles, privileges, servers, transactions): never model
+# output worth running, always `forbidden`. One pattern, used by extraction and by the executor.
+ADMIN_COMMAND = (
+    r"(CREATE|DROP|ALTER|GRANT|DENY|REVOKE|SHOW|START|STOP|TERMINATE|RENAME|ENABLE|DEALLOCATE|REALLOCATE)\s+"
+    r"(OR\s+REPLACE\s+)?(COMPOSITE\s+|STANDARD\s+)?"
+    r"(USER|ROLE|DATABASE|ALIAS|SERVER|PRIVILEGE|TRANSACTION|TRANSACTIONS|COMPOSITE|USERS|ROLES|DATABASES|"
+    r"SERVERS|ALIASES|PRIVILEGES|DEFAULT\s+DATABASE|HOME\s+DATABASE|IMMUTABLE|ALL|ACCESS|TRAVERSE|READ|MATCH|WRITE)\b"
+)
 THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 UNCLOSED_THINK = re.compile(r"<think>.*", re.DOTALL | re.IGNORECASE)
 FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_-]*)[ \t]*\n?(.*?)(?:```|$)", re.DOTALL)
@@ -18,8 +26,8 @@ CLAUSE_START = re.compile(
     re.IGNORECASE,
 )
 QUERY_START = re.compile(
-    r"^\s*(OPTIONAL\s+MATCH|MATCH|WITH|UNWIND|CALL|RETURN|CREATE|MERGE|DETACH\s+DELETE|DELETE|LOAD\s+CSV|"
-    r"FOREACH|EXPLAIN|PROFILE|USE|SHOW|DROP|GRANT|DENY|REVOKE|ALTER)\b",
+    r"^\s*(" + ADMIN_COMMAND + r"|OPTIONAL\s+MATCH|MATCH|WITH|UNWIND|CALL|RETURN|CREATE|MERGE|DETACH\s+DELETE|"
+    r"DELETE|LOAD\s+CSV|FOREACH|EXPLAIN|PROFILE|USE|SHOW|DROP|GRANT|DENY|REVOKE|ALTER)\b",
     re.IGNORECASE,
 )
 LABEL = re.compile(r"^\s*(cypher|query|cypher query|answer)\s*:\s*", re.IGNORECASE)

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from tabulate import tabulate
 
-from ..store import SCORED_OUTCOMES, Store
+from ..store import Store
+from ..verdict import Outcome
 from .summary import Paired, RunSummary, labels_for, paired, summarize
 from .tables import num, pairs_table, rate_cell
 
@@ -25,7 +26,7 @@ class Flip:
 
 
 @dataclass
-class Comparison:
+class RunComparison:
     a: RunSummary
     b: RunSummary
     paired: Paired
@@ -44,12 +45,12 @@ class Comparison:
         return [flip for flip in self.flips if flip.direction == "fail->pass"]
 
 
-def compare_runs(store: Store, run_a: dict, run_b: dict) -> Comparison:
+def compare_runs(store: Store, run_a: dict, run_b: dict) -> RunComparison:
     label_a, label_b = labels_for([run_a, run_b])
     if label_a == label_b:  # the same run twice
         label_a, label_b = f"A {label_a}", f"B {label_b}"
     a, b = summarize(store, run_a, label_a), summarize(store, run_b, label_b)
-    result = Comparison(a, b, paired(a, b))
+    result = RunComparison(a, b, paired(a, b))
     for item_id in sorted(a.items.keys() | b.items.keys()):
         if item_id not in b.items:
             result.only_in_a.append(item_id)
@@ -58,7 +59,7 @@ def compare_runs(store: Store, run_a: dict, run_b: dict) -> Comparison:
             result.only_in_b.append(item_id)
             continue
         (outcome_a, family), (outcome_b, family_b) = a.items[item_id], b.items[item_id]
-        if outcome_a not in SCORED_OUTCOMES or outcome_b not in SCORED_OUTCOMES:
+        if not Outcome.is_scored(outcome_a) or not Outcome.is_scored(outcome_b):
             result.unscored.append(item_id)
         elif (outcome_a == "correct") != (outcome_b == "correct"):
             result.flips.append(Flip(item_id, family or family_b, outcome_a, outcome_b))
@@ -68,7 +69,7 @@ def compare_runs(store: Store, run_a: dict, run_b: dict) -> Comparison:
     return result
 
 
-def to_dict(c: Comparison) -> dict:
+def to_dict(c: RunComparison) -> dict:
     return {
         "a": {"label": c.a.label, "run_id": c.a.run["id"], "accuracy_pct": c.a.accuracy.pct, "n_scored": c.a.n_scored},
         "b": {"label": c.b.label, "run_id": c.b.run["id"], "accuracy_pct": c.b.accuracy.pct, "n_scored": c.b.n_scored},
@@ -90,7 +91,7 @@ def to_dict(c: Comparison) -> dict:
     }
 
 
-def render(c: Comparison, fmt: str = "md") -> str:
+def render(c: RunComparison, fmt: str = "md") -> str:
     if fmt == "json":
         return json.dumps(to_dict(c), indent=2, ensure_ascii=False)
     p = c.paired

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import HarnessError, InputError
-from ..store import SCORED_OUTCOMES, Store
+from ..store import Store
+from ..verdict import Outcome
 from .summary import RunSummary, paired_counts, summarize
 from .tables import num, pct, signed, summary_table
 
@@ -166,7 +167,7 @@ def evaluate(
     base_items: dict[str, dict] = baseline["items"]
     must = list(dict.fromkeys([*baseline.get("must_pass", []), *must_pass]))
     base_correct = {
-        item: v.get("outcome") == "correct" for item, v in base_items.items() if v.get("outcome") in SCORED_OUTCOMES
+        item: v.get("outcome") == "correct" for item, v in base_items.items() if Outcome.is_scored(v.get("outcome"))
     }
     pair = paired_counts(base_correct, summary.scored_correct(), "baseline", summary.label)
     drop = -pair.delta_points if pair.n_shared else 0.0
@@ -175,11 +176,11 @@ def evaluate(
     for item in sorted(base_items.keys() | summary.items.keys() | set(must)):
         before = base_items.get(item, {}).get("outcome")
         now, family = summary.items.get(item, (None, base_items.get(item, {}).get("family_id")))
-        if now not in SCORED_OUTCOMES:
+        if not Outcome.is_scored(now):
             status = "not_judged" if (item in base_items or item in must) else "ok"
         elif item in must and now != "correct":
             status = "must_pass_failed"
-        elif before in SCORED_OUTCOMES and (before == "correct") != (now == "correct"):
+        elif Outcome.is_scored(before) and (before == "correct") != (now == "correct"):
             status = "flip_down" if before == "correct" else "flip_up"
         else:
             status = "ok"

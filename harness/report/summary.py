@@ -1,6 +1,6 @@
 """Per-run summaries and paired comparisons: the numbers behind every report table.
 
-Every headline rate is over all scored items of a run (DESIGN.md section 9). Infra outcomes
+Every headline rate is over all scored items of a run (docs/ARCHITECTURE.md, "Rates"). Infra outcomes
 (infra_model, infra_db, harness_error) are counted and shown but never enter a rate: an item
 the model was never fairly asked is neither right nor wrong.
 """
@@ -11,7 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from ..store import INFRA_OUTCOMES, SCORED_OUTCOMES, Store
+from ..store import Store
+from ..verdict import INFRA, Outcome
 from . import queries
 from .stats import mcnemar_exact, median, percentile, wilson
 
@@ -63,8 +64,8 @@ class RunSummary:
     @property
     def infra(self) -> dict[str, int]:
         """Counts of every unscored outcome: the three infra outcomes, and any unknown one (never hidden)."""
-        counts = {outcome: self.outcomes.get(outcome, 0) for outcome in INFRA_OUTCOMES}
-        counts.update({o: n for o, n in self.outcomes.items() if o not in SCORED_OUTCOMES and o not in counts})
+        counts = {outcome.value: self.outcomes.get(outcome.value, 0) for outcome in INFRA}
+        counts.update({o: n for o, n in self.outcomes.items() if not Outcome.is_scored(o) and o not in counts})
         return counts
 
     @property
@@ -86,7 +87,7 @@ class RunSummary:
         return max(0, planned - self.n_recorded) if planned is not None else None
 
     def scored_correct(self) -> dict[str, bool]:
-        return {item: outcome == "correct" for item, (outcome, _) in self.items.items() if outcome in SCORED_OUTCOMES}
+        return {item: outcome == "correct" for item, (outcome, _) in self.items.items() if Outcome.is_scored(outcome)}
 
 
 def summarize(store: Store, run: dict, label: str | None = None) -> RunSummary:
@@ -96,7 +97,7 @@ def summarize(store: Store, run: dict, label: str | None = None) -> RunSummary:
         outcome = row["outcome"]
         summary.outcomes[outcome] += 1
         summary.items[row["item_id"]] = (outcome, row["family_id"])
-        if outcome not in SCORED_OUTCOMES:
+        if not Outcome.is_scored(outcome):
             continue
         syntax_ok, exec_ok, correct = bool(row["syntax_ok"]), bool(row["exec_ok"]), outcome == "correct"
         summary.syntax.add(syntax_ok)

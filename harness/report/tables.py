@@ -25,7 +25,7 @@ SUMMARY_NOTE = (
     "(linear interpolation). tok/s: total output tokens / total generation time."
 )
 CONDITIONAL_NOTE = (
-    "Seed-style conditional rates (DESIGN.md section 9): each divides by the items that passed the "
+    "Seed-style conditional rates: each divides by the items that passed the "
     "previous level instead of all scored items, so it flatters models that fail early; "
     "the headline rates above are unconditional."
 )

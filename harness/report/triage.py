@@ -10,7 +10,8 @@ from collections import defaultdict
 from tabulate import tabulate
 
 from ..errors import HarnessError
-from ..store import SCORED_OUTCOMES, Store
+from ..store import Store
+from ..verdict import Outcome
 from . import queries
 from .tables import num
 
@@ -70,7 +71,7 @@ def _block(title: str, text: str | None, lang: str = "") -> list[str]:
 
 def render_item(record: dict) -> str:
     detail = record["detail"]
-    scored = record["outcome"] in SCORED_OUTCOMES
+    scored = Outcome.is_scored(record["outcome"])
     lines = [
         f"# {record['item_id']} in run {record['run_id']} ({record['model']})",
         "",
@@ -153,7 +154,7 @@ def triage(store: Store, run: dict, examples: int = 3) -> dict:
     n_scored = n_failed = 0
     for row in queries.items(store, run["id"]):
         outcome, family = row["outcome"], row["family_id"] or "?"
-        if outcome not in SCORED_OUTCOMES:  # infra outcomes (and any unknown one)
+        if not Outcome.is_scored(outcome):  # infra outcomes (and any unknown one)
             infra[outcome].add(row, examples)
             continue
         n_scored += 1

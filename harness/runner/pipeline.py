@@ -14,26 +14,36 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 from ..adapters.base import Adapter, Generation
-from ..judge.execute import execute_untrusted
-from ..judge.outcome import gold_is_ordered, infra_verdict, judge_output
+from ..judge.gold import GoldFailed, read_session, run_gold
+from ..judge.outcome import judge_output
 from ..store import Store
 from ..suitegen.model import SuiteItem
+from ..verdict import Outcome, Verdict
+
+GOLD_TIMEOUT_S = 30.0
+GOLD_ROW_CAP = 100_000
 
 
-class GoldFailed(Exception):
-    pass
+@dataclass(frozen=True)
+class Limits:
+    """What one generated query may cost on the server."""
+
+    timeout_s: float = 10.0
+    row_cap: int = 5000
+
+    def recorded(self) -> dict:
+        return {"timeout_s": self.timeout_s, "row_cap": self.row_cap}
 
 
-def compute_gold(driver, cypher: str, timeout_s: float, row_cap: int) -> tuple[list[dict], float]:
-    execution = execute_untrusted(
-        driver, cypher, timeout_s=max(timeout_s, 30.0), row_cap=max(row_cap, 100_000), explain=False
-    )
-    if execution.outcome:
-        raise GoldFailed(f"gold query failed ({execution.outcome}): {execution.error}")
-    return execution.rows, execution.db_ms
+def compute_gold(driver, cypher: str, limits: Limits) -> tuple[list[dict], float]:
+    """The gold rows of one item, with more room than a generated query gets (gold is trusted and linted)."""
+    with read_session(driver) as session:
+        return run_gold(
+            session, cypher, timeout_s=max(limits.timeout_s, GOLD_TIMEOUT_S), row_cap=max(limits.row_cap, GOLD_ROW_CAP)
+        )
 
 
 def _generate(adapter: Adapter, item: SuiteItem) -> Generation:
@@ -52,27 +62,31 @@ def _generate(adapter: Adapter, item: SuiteItem) -> Generation:
 
 
 def _judge(
-    driver, item: SuiteItem, generation: Generation, gold: dict | None, limits: dict
-) -> tuple[dict, dict | None]:
+    driver, item: SuiteItem, generation: Generation, gold: dict | None, limits: Limits
+) -> tuple[Verdict, dict | None]:
     """Returns (verdict, freshly computed gold or None)."""
     fresh = None
     try:
         if generation.infra_error:
-            outcome = "harness_error" if generation.meta.get("harness_error") else "infra_model"
-            return infra_verdict(outcome, generation.infra_error), None
+            outcome = Outcome.HARNESS_ERROR if generation.meta.get("harness_error") else Outcome.INFRA_MODEL
+            return Verdict.infra(outcome, generation.infra_error), None
         if gold is None:
-            rows, db_ms = compute_gold(driver, item.cypher, **limits)
+            rows, db_ms = compute_gold(driver, item.cypher, limits)
             gold = fresh = {"rows": rows, "db_ms": db_ms}
-        ordered = item.gold.get("ordered")
-        if ordered is None:
-            ordered = gold_is_ordered(item.cypher, gold["rows"])
-        return judge_output(
-            driver, generation.output, gold["rows"], ordered=bool(ordered), gold_query=item.cypher, **limits
-        ), fresh
+        verdict = judge_output(
+            driver,
+            generation.output,
+            gold["rows"],
+            ordered=item.ordered,
+            gold_query=item.cypher,
+            timeout_s=limits.timeout_s,
+            row_cap=limits.row_cap,
+        )
+        return verdict, fresh
     except GoldFailed as exc:
-        return infra_verdict("harness_error", str(exc), "harness.GoldFailed"), None
+        return Verdict.infra(exc.outcome, f"gold query failed: {exc}", "harness.GoldFailed"), None
     except Exception as exc:
-        return infra_verdict("harness_error", f"{type(exc).__name__}: {exc}", type(exc).__name__), fresh
+        return Verdict.infra(Outcome.HARNESS_ERROR, f"{type(exc).__name__}: {exc}", type(exc).__name__), fresh
 
 
 def run_items(
@@ -85,7 +99,7 @@ def run_items(
     items: Iterator[SuiteItem],
     gen_workers: int,
     judge_workers: int,
-    limits: dict,
+    limits: Limits,
     on_item: Callable[[str, bool], None],
 ) -> int:
     """Generate and judge every item; returns how many were recorded."""
@@ -132,7 +146,7 @@ def run_items(
                         attempts[item.id] = attempts.get(item.id, 0) + 1
                         _record(store, run_id, item, generation, verdict, gold, attempts[item.id])
                         recorded += 1
-                        on_item(verdict["outcome"], bool(verdict["scored"]))
+                        on_item(verdict.outcome.value, verdict.scored)
         except BaseException:
             for future in [*generating, *judging]:
                 future.cancel()
@@ -156,19 +170,21 @@ def _deferred_sigint(stop: threading.Event):
 
 
 def _record(
-    store: Store, run_id: str, item: SuiteItem, generation: Generation, verdict: dict, gold: dict | None, attempts: int
+    store: Store,
+    run_id: str,
+    item: SuiteItem,
+    generation: Generation,
+    verdict: Verdict,
+    gold: dict | None,
+    attempts: int,
 ) -> None:
-    gen_record = {k: v for k, v in asdict(generation).items()}
-    detail = dict(verdict.pop("detail", None) or {})
-    detail.update(question=item.question, gold_cypher=item.cypher, retries=generation.retries)
-    result = {
-        **verdict,
+    verdict.detail.update(question=item.question, gold_cypher=item.cypher, retries=generation.retries)
+    item_fields = {
         "family_id": item.family_id,
         "template_id": item.template_id,
-        "detail": detail,
         "gen_ms": generation.gen_ms,
         "prompt_tokens": generation.prompt_tokens,
         "output_tokens": generation.output_tokens,
         "attempts": attempts,
     }
-    store.record_item(run_id, item.id, gen_record, result, gold)
+    store.record_item(run_id, item.id, asdict(generation), verdict, item_fields, gold)

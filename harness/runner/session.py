@@ -1,4 +1,9 @@
-"""`harness run` and `harness rescore` as library calls: set up, resume, run, check the graph."""
+"""`harness run` and `harness rescore` as library calls: set up, resume, run, check the graph.
+
+A `RunSession` owns what a run opens (results store, Neo4j driver, adapter) and closes
+all of it however the run ends. A `RunPlan` says what to evaluate: a fresh model run and
+a rescore of stored generations are two kinds of plan executed the same way.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from itertools import islice
 
-from ..adapters.base import Adapter, Generation, ModelSpec
+from ..adapters.base import Adapter, Generation, ModelSpec, RunContext
 from ..adapters.registry import adapter_class
 from ..adapters.specs import load_spec
 from ..errors import HarnessError, InputError
@@ -14,9 +19,11 @@ from ..graph import provision
 from ..graph.driver import open_driver, server_version
 from ..graph.fingerprint import fingerprint
 from ..store import Store
-from ..suitegen.model import open_suite
+from ..store.db import now
+from ..suitegen.model import Suite, open_suite
+from ..verdict import Outcome
 from .metadata import HARNESS_VERSION, git_commit, host, options_key
-from .pipeline import run_items
+from .pipeline import Limits, run_items
 from .progress import Progress
 
 
@@ -43,7 +50,9 @@ class RunRequest:
 
 
 @dataclass
-class RunSummary:
+class RunResult:
+    """How one `harness run` or `rescore` call ended (the report's summaries are `report.RunSummary`)."""
+
     run_id: str
     status: str
     recorded: int
@@ -52,9 +61,28 @@ class RunSummary:
 
     @property
     def scored(self) -> int:
-        from ..store import SCORED_OUTCOMES
+        return sum(n for outcome, n in self.counts.items() if Outcome.is_scored(outcome))
 
-        return sum(n for outcome, n in self.counts.items() if outcome in SCORED_OUTCOMES)
+
+@dataclass
+class RunPlan:
+    """What to evaluate: the spec to record, the suite and split, and options recorded with the run."""
+
+    spec: ModelSpec
+    suite: Suite
+    split: str
+    limit: int | None
+    limits: Limits
+    extra_options: dict = field(default_factory=dict)
+
+    def items(self, skip: set[str] | frozenset[str] = frozenset()):
+        items = self.suite.items(self.split)
+        if self.limit is not None:
+            items = islice(items, self.limit)
+        return (item for item in items if item.id not in skip)
+
+    def options(self) -> dict:
+        return {"split": self.split, "limit": self.limit, **self.limits.recorded(), **self.extra_options}
 
 
 class StoredGenerations(Adapter):
@@ -63,7 +91,7 @@ class StoredGenerations(Adapter):
     name = "stored"
     max_concurrency = 64
 
-    def __init__(self, spec, generations: dict[str, dict], **runtime):
+    def __init__(self, spec: ModelSpec, generations: dict[str, dict]):
         super().__init__(ModelSpec(name=spec.name, adapter="stored"))
         self.spec = spec  # recorded as the original model's spec
         self.generations = generations
@@ -82,105 +110,144 @@ class StoredGenerations(Adapter):
         )
 
 
-def _spec_record(spec: ModelSpec) -> dict:
-    return {"name": spec.name, "adapter": spec.adapter, "options": spec.options, "description": spec.description}
+class RunSession:
+    """The resources of one run, opened in order and always closed in reverse."""
 
+    def __init__(self, request: RunRequest):
+        self.request = request
+        self.store: Store | None = None
+        self.driver = None
+        self.instance = None
+        self.adapter: Adapter | None = None
 
-def _select_items(suite, split: str, limit: int | None, skip: set[str]):
-    items = suite.items(split)
-    if limit is not None:
-        items = islice(items, limit)
-    return (item for item in items if item.id not in skip)
-
-
-def run(
-    request: RunRequest, *, adapter_override: Adapter | None = None, extra_run_fields: dict | None = None
-) -> RunSummary:
-    """Evaluate one model over a suite split; every failure before the first item leaves no run row."""
-    spec = load_spec(request.model) if adapter_override is None else adapter_override.spec
-    suite = open_suite(request.suite)
-    if request.split not in ("train", "test"):
-        raise InputError(f"split must be train or test, not {request.split!r}")
-    planned_ids = {item.id for item in _select_items(suite, request.split, request.limit, set())}
-    planned = len(planned_ids)
-    if planned == 0:
-        raise InputError(f"suite {suite.name!r} has no {request.split} items")
-    store = Store(request.db_path)
-    instance = provision.current(request.neo4j)
-    driver = open_driver(instance)
-    try:
-        graph_before = fingerprint(driver)
-        expected = suite.manifest.get("graph_fingerprint")
-        if expected and expected != graph_before:
-            raise HarnessError(
-                f"suite {suite.name!r} was generated from graph {expected[:12]}, but Neo4j at {instance.uri} "
-                f"holds graph {graph_before[:12]}: load the suite's graph (`harness graph load`) or regenerate the suite"
-            )
-        if adapter_override is not None:
-            adapter = adapter_override
-        else:
-            adapter = adapter_class(spec.adapter)(
-                spec, suite=suite, driver=driver, replay=request.replay, concurrency=request.concurrency
-            )
-            adapter.check()
-            if hasattr(adapter, "check_ids"):
-                adapter.check_ids({item.id for item in suite.items(None)})
+    def __enter__(self) -> RunSession:
+        self.store = Store(self.request.db_path)
         try:
-            return _run_with(
-                request,
-                store,
-                driver,
-                instance,
-                adapter,
-                spec,
-                suite,
-                graph_before,
-                planned_ids,
-                extra_run_fields or {},
-            )
-        finally:
-            adapter.close()
-    finally:
-        driver.close()
+            self.instance = provision.current(self.request.neo4j)
+            self.driver = open_driver(self.instance)
+        except BaseException:
+            self.close()
+            raise
+        return self
 
+    def __exit__(self, *exc) -> None:
+        self.close()
 
-def _run_with(
-    request, store, driver, instance, adapter, spec, suite, graph_before, planned_ids, extra_fields
-) -> RunSummary:
-    limits = {"timeout_s": request.timeout_s, "row_cap": request.row_cap}
-    spec_record = _spec_record(spec)
-    suite_hash = suite.content_hash()
-    options = {"split": request.split, "limit": request.limit, **limits, **extra_fields.get("options", {})}
-    if request.replay:
-        options["replay"] = request.replay
-    key = options_key(spec_record, suite_hash, options)
-    resumed = None
-    if request.run_id:
-        resumed = store.get_run(request.run_id)
-        if resumed["model"] != spec.name or resumed["suite_hash"] != suite_hash:
+    def close(self) -> None:
+        for resource in (self.adapter, self.driver, self.store):
+            if resource is not None:
+                resource.close()
+        self.adapter = self.driver = self.store = None
+
+    def check_graph(self, suite: Suite) -> str:
+        """The live graph's fingerprint, refused unless it is the graph the suite was generated from."""
+        live = fingerprint(self.driver)
+        expected = suite.manifest.get("graph_fingerprint")
+        if expected and expected != live:
             raise HarnessError(
-                f"run {resumed['id']} is of model {resumed['model']!r} on another suite or suite version; "
-                "it cannot be continued with these options"
+                f"suite {suite.name!r} was generated from graph {expected[:12]}, but Neo4j at {self.instance.uri} "
+                f"holds graph {live[:12]}: load the suite's graph (`harness graph load`) or regenerate the suite"
             )
-    elif request.resume:
-        resumed = store.latest_resumable(spec.name, suite.name, key)
-    if resumed and resumed["graph_fingerprint"] != graph_before:
-        raise HarnessError(
-            f"run {resumed['id']} was made on graph {resumed['graph_fingerprint'][:12]}, "
-            f"Neo4j now holds {graph_before[:12]}: a run never mixes graphs"
+        return live
+
+    def execute(self, plan: RunPlan, adapter: Adapter, graph_before: str) -> RunResult:
+        """Resume or create the run row, judge every pending item, and set the run's final status."""
+        self.adapter = adapter
+        store, request = self.store, self.request
+        assert store is not None
+        run, resumed = self._run_row(plan, adapter, graph_before)
+        run_id = run["id"]
+        done = store.scored_item_ids(run_id)
+        todo = sum(1 for _ in plan.items(done))
+        gen_workers = max(1, min(request.concurrency or adapter.max_concurrency, adapter.max_concurrency, 32))
+        progress = Progress(todo, f"{plan.spec.name} {run_id}", enabled=request.progress)
+        status = "interrupted"
+        try:
+            recorded = run_items(
+                store=store,
+                run_id=run_id,
+                fingerprint=graph_before,
+                adapter=adapter,
+                driver=self.driver,
+                items=plan.items(done),
+                gen_workers=gen_workers,
+                judge_workers=request.judge_workers,
+                limits=plan.limits,
+                on_item=progress.update,
+            )
+            status = "finished"
+        except KeyboardInterrupt:
+            store.update_run(run_id, status="interrupted")
+            raise RunInterrupted(
+                f"run {run_id} interrupted after {progress.done} items this time; "
+                f"continue it with `harness run --model {plan.spec.name} --resume`"
+            ) from None
+        except BaseException as exc:
+            store.update_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+            raise
+        finally:
+            progress.close()
+            graph_after = fingerprint(self.driver)
+            if graph_after != graph_before:
+                store.update_run(
+                    run_id, status="failed", fingerprint_after=graph_after, error="the graph changed during the run"
+                )
+                raise HarnessError(
+                    f"the graph changed during run {run_id} (fingerprint {graph_before[:12]} -> {graph_after[:12]}): "
+                    "its verdicts are not trustworthy; reload the graph"
+                )
+        counts = store.outcome_counts(run_id)
+        infra_left = sum(n for outcome, n in counts.items() if not Outcome.is_scored(outcome))
+        if status == "finished" and infra_left:
+            status = "incomplete"  # `--resume` picks it up again and retries the infra errors
+        store.update_run(
+            run_id,
+            status=status,
+            fingerprint_after=graph_after,
+            finished_at=now(),
+            error=f"{infra_left} items ended in infra errors; `--resume` retries them" if infra_left else None,
         )
-    if resumed:
-        run_id = resumed["id"]
-        store.update_run(run_id, status="running", finished_at=None, error=None)
-    else:
+        return RunResult(run_id=run_id, status=status, recorded=recorded, counts=counts, resumed=resumed)
+
+    def _run_row(self, plan: RunPlan, adapter: Adapter, graph_before: str) -> tuple[dict, bool]:
+        """The run to continue (`--run-id`, `--resume`) or a new one: (run row, resumed)."""
+        store, request, spec = self.store, self.request, plan.spec
+        assert store is not None
+        spec_record = {
+            "name": spec.name,
+            "adapter": spec.adapter,
+            "options": spec.options,
+            "description": spec.description,
+        }
+        suite_hash = plan.suite.content_hash()
+        options = plan.options()
+        key = options_key(spec_record, suite_hash, options)
+        resumed = None
+        if request.run_id:
+            resumed = store.get_run(request.run_id)
+            if resumed["model"] != spec.name or resumed["suite_hash"] != suite_hash:
+                raise HarnessError(
+                    f"run {resumed['id']} is of model {resumed['model']!r} on another suite or suite version; "
+                    "it cannot be continued with these options"
+                )
+        elif request.resume:
+            resumed = store.latest_resumable(spec.name, plan.suite.name, key)
+        if resumed and resumed["graph_fingerprint"] != graph_before:
+            raise HarnessError(
+                f"run {resumed['id']} was made on graph {resumed['graph_fingerprint'][:12]}, "
+                f"Neo4j now holds {graph_before[:12]}: a run never mixes graphs"
+            )
+        if resumed:
+            store.update_run(resumed["id"], status="running", finished_at=None, error=None)
+            return resumed, True
         run_id = store.create_run(
             model=spec.name,
-            suite=suite.name,
-            suite_path=str(suite.folder.resolve()),
+            suite=plan.suite.name,
+            suite_path=str(plan.suite.folder.resolve()),
             suite_hash=suite_hash,
-            split=request.split,
+            split=plan.split,
             graph_fingerprint=graph_before,
-            neo4j_version=server_version(driver),
+            neo4j_version=server_version(self.driver),
             harness_version=HARNESS_VERSION,
             git_commit=git_commit(),
             host=host(),
@@ -188,65 +255,44 @@ def _run_with(
             options=options,
             model_spec=spec_record,
             adapter_info=adapter.describe(),
-            n_planned=len(planned_ids),
+            n_planned=sum(1 for _ in plan.items()),
         )
-    done = store.scored_item_ids(run_id)
-    todo = len(planned_ids - done)
-    gen_workers = max(1, min(request.concurrency or adapter.max_concurrency, adapter.max_concurrency, 32))
-    progress = Progress(todo, f"{spec.name} {run_id}", enabled=request.progress)
-    status = "interrupted"
-    try:
-        recorded = run_items(
-            store=store,
-            run_id=run_id,
-            fingerprint=graph_before,
-            adapter=adapter,
-            driver=driver,
-            items=_select_items(suite, request.split, request.limit, done),
-            gen_workers=gen_workers,
-            judge_workers=request.judge_workers,
-            limits=limits,
-            on_item=progress.update,
-        )
-        status = "finished"
-    except KeyboardInterrupt:
-        store.update_run(run_id, status="interrupted")
-        raise RunInterrupted(
-            f"run {run_id} interrupted after {progress.done} items this time; "
-            f"continue it with `harness run --model {spec.name} --resume`"
-        ) from None
-    except BaseException as exc:
-        store.update_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
-        raise
-    finally:
-        progress.close()
-        graph_after = fingerprint(driver)
-        if graph_after != graph_before:
-            store.update_run(
-                run_id, status="failed", fingerprint_after=graph_after, error="the graph changed during the run"
-            )
-            raise HarnessError(
-                f"the graph changed during run {run_id} (fingerprint {graph_before[:12]} -> {graph_after[:12]}): "
-                "its verdicts are not trustworthy; reload the graph"
-            )
-    counts = store.outcome_counts(run_id)
-    infra_left = sum(n for outcome, n in counts.items() if outcome in ("infra_model", "infra_db", "harness_error"))
-    if status == "finished" and infra_left:
-        status = "incomplete"  # `--resume` picks it up again and retries the infra errors
-    store.update_run(
-        run_id,
-        status=status,
-        fingerprint_after=graph_after,
-        finished_at=_now(),
-        error=f"{infra_left} items ended in infra errors; `--resume` retries them" if infra_left else None,
+        return store.get_run(run_id), False
+
+
+def _plan(request: RunRequest, spec: ModelSpec, suite_name: str, extra_options: dict | None = None) -> RunPlan:
+    if request.split not in ("train", "test"):
+        raise InputError(f"split must be train or test, not {request.split!r}")
+    suite = open_suite(suite_name)
+    extra = dict(extra_options or {})
+    if request.replay:
+        extra["replay"] = request.replay
+    plan = RunPlan(
+        spec=spec,
+        suite=suite,
+        split=request.split,
+        limit=request.limit,
+        limits=Limits(timeout_s=request.timeout_s, row_cap=request.row_cap),
+        extra_options=extra,
     )
-    return RunSummary(run_id=run_id, status=status, recorded=recorded, counts=counts, resumed=bool(resumed))
+    if next(plan.items(), None) is None:
+        raise InputError(f"suite {suite.name!r} has no {request.split} items")
+    return plan
 
 
-def _now() -> str:
-    from ..store.db import now
-
-    return now()
+def run(request: RunRequest) -> RunResult:
+    """Evaluate one model over a suite split; every failure before the first item leaves no run row."""
+    spec = load_spec(request.model)
+    plan = _plan(request, spec, request.suite)
+    with RunSession(request) as session:
+        graph_before = session.check_graph(plan.suite)
+        context = RunContext(
+            suite=plan.suite, driver=session.driver, replay=request.replay, concurrency=request.concurrency
+        )
+        adapter = session.adapter = adapter_class(spec.adapter)(spec, context)
+        adapter.check()
+        adapter.check_ids({item.id for item in plan.suite.items(None)})
+        return session.execute(plan, adapter, graph_before)
 
 
 def rescore(
@@ -257,11 +303,11 @@ def rescore(
     progress: bool = True,
     timeout_s: float = 10.0,
     row_cap: int = 5000,
-) -> RunSummary:
+) -> RunResult:
     """Judge an earlier run's stored generations again, as a new run; the model is not called."""
-    store = Store(db_path)
-    original = store.get_run(run_id)
-    generations = {row["item_id"]: row for row in store.generations(original["id"])}
+    with Store(db_path) as store:
+        original = store.get_run(run_id)
+        generations = {row["item_id"]: row for row in store.generations(original["id"])}
     if not generations:
         raise HarnessError(f"run {original['id']} has no stored generations to rescore")
     spec_data = json.loads(original["model_spec"] or "{}")
@@ -272,7 +318,6 @@ def rescore(
         description=spec_data.get("description", ""),
     )
     options = json.loads(original["options"] or "{}")
-    adapter = StoredGenerations(spec, generations)
     request = RunRequest(
         model=original["model"],
         suite=original["suite_path"] or original["suite"],
@@ -284,4 +329,7 @@ def rescore(
         timeout_s=timeout_s,
         row_cap=row_cap,
     )
-    return run(request, adapter_override=adapter, extra_run_fields={"options": {"rescore_of": original["id"]}})
+    plan = _plan(request, spec, request.suite, {"rescore_of": original["id"]})
+    with RunSession(request) as session:
+        graph_before = session.check_graph(plan.suite)
+        return session.execute(plan, StoredGenerations(spec, generations), graph_before)

@@ -19,20 +19,8 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from ..errors import HarnessError
+from ..verdict import Verdict
 from .migrations import migrations
-
-SCORED_OUTCOMES = (
-    "correct",
-    "wrong_result",
-    "syntax_error",
-    "exec_error",
-    "timeout",
-    "forbidden",
-    "too_many_rows",
-    "no_query",
-)
-INFRA_OUTCOMES = ("infra_model", "infra_db", "harness_error")
-OUTCOMES = SCORED_OUTCOMES + INFRA_OUTCOMES
 
 
 def default_db_path() -> Path:
@@ -82,6 +70,12 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     # runs -------------------------------------------------------------
     def create_run(self, **fields) -> str:
@@ -133,23 +127,36 @@ class Store:
         }
 
     def record_item(
-        self, run_id: str, item_id: str, generation: dict | None, result: dict, gold: dict | None = None
+        self,
+        run_id: str,
+        item_id: str,
+        generation: dict | None,
+        verdict: Verdict,
+        item_fields: dict,
+        gold: dict | None = None,
     ) -> None:
-        """Generation and verdict of one item (and a freshly computed gold), committed together or not at all."""
+        """Generation and verdict of one item (and a freshly computed gold), committed together or not at all.
+
+        `item_fields` are the results columns that are not the verdict's (family, template, tokens, attempts).
+        """
         stamp = now()
+        result = {"run_id": run_id, "item_id": item_id, "created_at": stamp, **item_fields, **verdict.columns()}
 
         def work():
             if gold is not None:
                 self._replace("gold_cache", _gold_record(**gold))
             if generation is not None:
                 self._replace("generations", {"run_id": run_id, "item_id": item_id, "created_at": stamp, **generation})
-            self._replace("results", {"run_id": run_id, "item_id": item_id, "created_at": stamp, **result})
+            self._replace("results", result)
 
         self._write(work)
 
     def _replace(self, table: str, record: dict) -> None:
         """The per-item hot path: one prepared INSERT OR REPLACE, no schema introspection."""
-        record = _jsonify({k: v for k, v in record.items() if k in self._columns[table]})
+        unknown = set(record) - self._columns[table]
+        if unknown:  # a misspelt field must fail loudly, not vanish
+            raise ValueError(f"no column {', '.join(sorted(unknown))} in table {table}")
+        record = _jsonify(record)
         columns = ", ".join(f"[{c}]" for c in record)
         self.db.conn.execute(
             f"INSERT OR REPLACE INTO [{table}] ({columns}) VALUES ({', '.join('?' * len(record))})",
@@ -190,9 +197,6 @@ class Store:
             return None
         row = rows[0]
         return {"rows": json.loads(row["rows"]), "row_count": row["row_count"], "db_ms": row["db_ms"]}
-
-    def gold_put(self, fingerprint: str, cypher: str, rows: list[dict], db_ms: float) -> None:
-        self._write(lambda: self._replace("gold_cache", _gold_record(fingerprint, cypher, rows, db_ms)))
 
     # ------------------------------------------------------------------
     def _write(self, work) -> None:

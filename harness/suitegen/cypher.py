@@ -67,8 +67,9 @@ def effect(rel: str, value: str) -> str:
     return f"toLower({rel}.effect) = {lit(value.lower())}"
 
 
+BIOMARKER_GENE_MATCH = "OPTIONAL MATCH (b)-[:VARIANT_OF]->(vg:Gene)"
 BIOMARKER_GENE = "CASE WHEN b:Gene THEN b ELSE vg END"
-"""With `OPTIONAL MATCH (b)-[:VARIANT_OF]->(vg:Gene)`: the gene a biomarker stands for."""
+"""After `BIOMARKER_GENE_MATCH`: the gene a biomarker `b` stands for (itself, or its variant's gene)."""
 
 
 def query(*lines: str, limit: int) -> str:

@@ -1,8 +1,7 @@
 """Running gold queries read-only and turning their rows into the cached gold expectation.
 
 A session is reused for many queries (opening sessions costs more than these small
-queries), each query runs in its own READ transaction with a server-side timeout, and
-rows are streamed with a cap, so a runaway gold cannot exhaust memory. `run_many` spreads
+queries); each query runs through `judge.gold.run_gold`, the one way gold queries run. `run_many` spreads
 queries over a few sessions in threads: on a freshly started server most of the time
 goes into parsing and planning each new query text, which the server does in parallel.
 """
@@ -12,38 +11,19 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from neo4j import unit_of_work
-from neo4j.exceptions import DriverError, Neo4jError
-
 from ..judge.canonical import result_hash
+from ..judge.gold import GoldFailed, read_session, run_gold
 from .scan import totally_ordered
 
 TIMEOUT_S = 20.0
 ROW_CAP = 20000
 WORKERS = 4
 
-
-class GoldError(Exception):
-    """A gold query failed on the server (message says why) or returned too many rows."""
+GoldError = GoldFailed  # a gold query failed on the server (message says why) or returned too many rows
 
 
 def run_read(session, cypher: str, *, timeout_s: float = TIMEOUT_S, row_cap: int = ROW_CAP) -> list[dict]:
-    @unit_of_work(timeout=timeout_s)
-    def work(tx):
-        rows = []
-        for record in tx.run(cypher):
-            rows.append(record.data())
-            if len(rows) > row_cap:
-                raise GoldError(f"more than {row_cap} rows")
-        return rows
-
-    try:
-        return session.execute_read(work)
-    except Neo4jError as exc:
-        message = " ".join(str(exc.message or exc).split())
-        raise GoldError(f"{exc.code}: {message[:300]}") from None
-    except DriverError as exc:
-        raise GoldError(f"{type(exc).__name__}: {str(exc)[:300]}") from None
+    return run_gold(session, cypher, timeout_s=timeout_s, row_cap=row_cap)[0]
 
 
 def expectation(rows: list[dict], cypher: str) -> dict:
@@ -61,7 +41,7 @@ class GoldRunner:
     """Runs gold queries in one READ session, caching by query text."""
 
     def __init__(self, driver):
-        self._session = driver.session(default_access_mode="READ")
+        self._session = read_session(driver)
         self._cache: dict[str, list[dict] | GoldError] = {}
 
     def rows(self, cypher: str) -> list[dict]:

@@ -23,7 +23,6 @@ from .scan import problems as static_problems
 from .wording import normalize_question
 
 HARD = ("error", "nondeterministic", "exact_limit", "clock", "duplicate_question", "leakage", "stale")
-WARNINGS = ("empty", "no_gold", "no_limit")
 
 
 @dataclass

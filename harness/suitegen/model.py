@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+from .scan import totally_ordered
 
 ITEMS_FILE = "items.jsonl"
 MANIFEST_FILE = "manifest.json"
@@ -38,6 +39,14 @@ class SuiteItem:
     split: str = "test"
     gold: dict = field(default_factory=dict)  # row_count, result_hash, ordered, empty
     extra: dict = field(default_factory=dict)  # unknown fields, kept verbatim
+
+    @property
+    def ordered(self) -> bool:
+        """Whether the gold's rows form a sequence: recorded at generation, else the same rule applied now."""
+        recorded = self.gold.get("ordered")
+        if recorded is not None:
+            return bool(recorded)
+        return totally_ordered(self.cypher)
 
     @property
     def family(self) -> str:
@@ -77,6 +86,8 @@ class SuiteItem:
         item = cls(**known, extra={k: v for k, v in record.items() if k not in cls.KNOWN})
         if not item.group_id:
             item.group_id = item.paraphrase_of or item.id
+        if item.source not in SOURCES:
+            raise InputError(f"{where}: source must be one of {', '.join(SOURCES)}, not {item.source!r}")
         if item.split not in SPLITS:
             raise InputError(f"{where}: split must be train or test, not {item.split!r}")
         return item

@@ -52,11 +52,6 @@ class Snapshot:
                 out[props["gene"]].append(name)
         return out
 
-    def evidence_diseases(self) -> list[str]:
-        """Canonical disease names that carry evidence (Disease node spelling where one exists)."""
-        canonical = {name.lower(): name for name in self.diseases}
-        return sorted({canonical.get(e.disease.lower(), e.disease) for e in self.evidence if e.disease})
-
     def synonyms(self, kind: str, name: str) -> tuple[str, ...]:
         if kind == "variant":
             return tuple(self.variants.get(name, {}).get("synonyms", ()))

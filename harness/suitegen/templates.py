@@ -103,7 +103,3 @@ def all_templates() -> list[Template]:
     from .templates_lookup import TEMPLATES as lookup
 
     return sorted([*lookup, *evidence], key=lambda t: (t.family, t.code))
-
-
-def template_by_id() -> dict[str, Template]:
-    return {t.id: t for t in all_templates()}

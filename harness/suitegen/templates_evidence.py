@@ -13,8 +13,6 @@ from itertools import combinations
 from . import cypher as c
 from .templates import Template, clean_diseases, distinct, evidence_in_clean_diseases, unambiguous_names
 
-BIOMARKER_GENE = ("OPTIONAL MATCH (b)-[:VARIANT_OF]->(vg:Gene)",)
-
 
 def _genes_for_therapy(effect=None, effect_column=False):
     def build(p):
@@ -23,7 +21,7 @@ def _genes_for_therapy(effect=None, effect_column=False):
             f"WHERE {c.therapy('t', p['therapy_name'])}",
             f"  AND {c.effect('rel', effect)}" if effect else "",
             f"  AND {c.disease('rel', p['disease_name'])}",
-            *BIOMARKER_GENE,
+            c.BIOMARKER_GENE_MATCH,
             f"WITH {c.BIOMARKER_GENE} AS g, rel",
             "WHERE g IS NOT NULL",
             "RETURN DISTINCT g.symbol AS gene_symbol" + (", rel.effect AS effect" if effect_column else ""),
@@ -76,7 +74,7 @@ def _f4_2(p):
         f"WHERE {c.therapy('t', p['therapy_name'])}",
         f"  AND {c.effect('rel', 'resistance')}",
         f"  AND {c.disease('rel', p['disease_name'])}",
-        *BIOMARKER_GENE,
+        c.BIOMARKER_GENE_MATCH,
         f"WITH DISTINCT t, {c.BIOMARKER_GENE} AS g",
         "WHERE g IS NOT NULL",
         "MATCH (alt:Therapy)-[:TARGETS]->(g)",
@@ -108,7 +106,7 @@ def _f5_3(p):
     return c.query(
         "MATCH (b:Biomarker)-[rel:AFFECTS_RESPONSE_TO]->(:Therapy)",
         f"WHERE {c.disease('rel', p['disease_name'])}",
-        *BIOMARKER_GENE,
+        c.BIOMARKER_GENE_MATCH,
         "WITH CASE WHEN b:Gene THEN b.symbol ELSE vg.symbol END AS gene_symbol, count(rel) AS evidence_count",
         "WHERE gene_symbol IS NOT NULL",
         "RETURN gene_symbol AS gene_symbol, evidence_count AS evidence_count",
@@ -124,7 +122,7 @@ def _f6_1(p):
         f"    OR {c.therapy('t', p['therapy_name_b'])})",
         f"  AND {c.effect('rel', 'resistance')}",
         f"  AND {c.disease('rel', p['disease_name'])}",
-        *BIOMARKER_GENE,
+        c.BIOMARKER_GENE_MATCH,
         f"WITH {c.BIOMARKER_GENE} AS g",
         "WHERE g IS NOT NULL",
         "RETURN DISTINCT g.symbol AS gene_symbol",
