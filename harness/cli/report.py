@@ -12,14 +12,7 @@ from ..report import compare as compare_lib
 from ..report import gate as gate_lib
 from ..report import triage as triage_lib
 from ..report.tables import pct
-
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Results database (default: $HARNESS_DB or results.db).",
-)
+from .options import db_option, format_option, json_option
 
 
 @click.command("report")
@@ -30,14 +23,7 @@ db_option = click.option(
     metavar="ID",
     help="Run id or unique prefix; repeat for several (default: the latest run of each model).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["md", "csv", "json"]),
-    default="md",
-    show_default=True,
-    help="md: all tables for people; json: one object with every table; csv: one table (--table).",
-)
+@format_option("md", "csv", "json")
 @click.option("--table", type=click.Choice(TABLES), default=None, help="Only this table (csv default: summary).")
 @click.option(
     "--plot",
@@ -49,7 +35,9 @@ db_option = click.option(
 )
 @db_option
 def report(run_ids, fmt, table, plot_path, db_path):
-    """Tables of runs: manifest, unconditional rates with 95% Wilson intervals, conditional
+    """Tables of runs (md: all tables; json: one object with every table; csv: one table, see --table).
+
+    Manifest, unconditional rates with 95% Wilson intervals, conditional
     (seed-style) rates, accuracy per family, and paired McNemar tests between models."""
     with queries.reading(db_path) as store:
         summaries, tables = build_report(store, run_ids)
@@ -63,7 +51,7 @@ def report(run_ids, fmt, table, plot_path, db_path):
 @click.command("compare")
 @click.argument("run_a")
 @click.argument("run_b")
-@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@format_option("md", "json")
 @db_option
 def compare(run_a, run_b, fmt, db_path):
     """Item-level flips from RUN_A to RUN_B (pass->fail, fail->pass) and the paired test."""
@@ -156,7 +144,7 @@ def baseline_save(run, file, must_pass_file, db_path):
     metavar="FILE.xml",
     help="Also write JUnit XML: one testcase per check and per item.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+@json_option
 @db_option
 def gate(run_id, baseline_file, max_drop, alpha, max_infra_rate, must_pass_file, junit_path, as_json, db_path):
     """Compare a run with a baseline and exit with its verdict.
@@ -192,7 +180,7 @@ def gate(run_id, baseline_file, max_drop, alpha, max_infra_rate, must_pass_file,
 @click.command("show")
 @click.argument("run")
 @click.argument("item")
-@click.option("--json", "as_json", is_flag=True, help="The stored rows as JSON.")
+@json_option
 @db_option
 def show(run, item, as_json, db_path):
     """One item of a run in full: question, gold and generated Cypher, outcome, error, row diff."""
@@ -209,7 +197,7 @@ def show(run, item, as_json, db_path):
 @click.option(
     "--examples", type=click.IntRange(min=0), default=3, show_default=True, help="Example item ids per group."
 )
-@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@format_option("md", "json")
 @db_option
 def triage(run, examples, fmt, db_path):
     """Failures of a run grouped by outcome, family, mismatch reason and error class."""

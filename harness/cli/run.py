@@ -5,15 +5,7 @@ from __future__ import annotations
 import click
 
 from ..runner import RunRequest, rescore, run
-from .options import neo4j_option
-
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Results database (default: $HARNESS_DB or ./results.db).",
-)
+from .options import db_option, neo4j_option
 
 
 def _report(summary) -> None:
