@@ -40,7 +40,7 @@ test: install tools lint
 	$(BIN)/python -m pytest -q
 
 # The tests that need no server, model or browser: seconds, for the edit-test loop.
-test-fast: install
+test-fast: install tools
 	$(BIN)/python -m pytest -q -m "not neo4j and not llama and not docker and not browser and not train and not slow"
 
 clean:

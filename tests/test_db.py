@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from click.testing import CliRunner
 
 from harness.cli.main import cli
@@ -28,6 +29,8 @@ def wait_dead(pid: int, timeout_s: float = 30) -> bool:
     return False
 
 
+@pytest.mark.neo4j
+@pytest.mark.slow
 def test_db_up_is_reused_by_later_commands_and_db_down_leaves_no_process(monkeypatch):
     monkeypatch.setenv("HARNESS_NEO4J", "jvm")
     runner = CliRunner()
@@ -52,6 +55,8 @@ def test_db_up_is_reused_by_later_commands_and_db_down_leaves_no_process(monkeyp
     assert runner.invoke(cli, ["db", "status"]).stdout.startswith("no Neo4j recorded")
 
 
+@pytest.mark.neo4j
+@pytest.mark.slow
 def test_a_killed_parent_leaves_no_orphaned_jvm(tmp_path):
     script = (
         "import sys\n"
