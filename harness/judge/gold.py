@@ -37,7 +37,7 @@ def run_gold(session, cypher: str, *, timeout_s: float = TIMEOUT_S, row_cap: int
     started = time.perf_counter()
     try:
         result = session.run(Query(cypher, timeout=timeout_s))
-        rows = []
+        rows: list[dict] = []
         for record in result:
             if len(rows) >= row_cap:
                 raise GoldFailed(f"gold query returned more than {row_cap} rows")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from ..adapters.base import Adapter, Generation
 from ..judge.gold import GoldFailed, read_session, run_gold
@@ -62,10 +63,10 @@ def _generate(adapter: Adapter, item: SuiteItem) -> Generation:
 
 
 def _judge(
-    driver, item: SuiteItem, generation: Generation, gold: dict | None, limits: Limits
+    driver, item: SuiteItem, generation: Generation, gold: dict[str, Any] | None, limits: Limits
 ) -> tuple[Verdict, dict | None]:
     """Returns (verdict, freshly computed gold or None)."""
-    fresh = None
+    fresh: dict[str, Any] | None = None
     try:
         if generation.infra_error:
             outcome = Outcome.HARNESS_ERROR if generation.meta.get("harness_error") else Outcome.INFRA_MODEL

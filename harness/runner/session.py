@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Any
 
 from ..adapters.base import Adapter, Generation, ModelSpec, RunContext
 from ..adapters.registry import adapter_class
@@ -18,6 +19,7 @@ from ..errors import HarnessError, InputError
 from ..graph import provision
 from ..graph.driver import open_driver, server_version
 from ..graph.fingerprint import fingerprint
+from ..graph.instance import Neo4jInstance
 from ..store import Store
 from ..store.db import now
 from ..suitegen.model import Suite, open_suite
@@ -116,8 +118,8 @@ class RunSession:
     def __init__(self, request: RunRequest):
         self.request = request
         self.store: Store | None = None
-        self.driver = None
-        self.instance = None
+        self.driver: Any = None
+        self.instance: Neo4jInstance | None = None
         self.adapter: Adapter | None = None
 
     def __enter__(self) -> RunSession:
@@ -144,8 +146,9 @@ class RunSession:
         live = fingerprint(self.driver)
         expected = suite.manifest.get("graph_fingerprint")
         if expected and expected != live:
+            where = self.instance.uri if self.instance else "the server"
             raise HarnessError(
-                f"suite {suite.name!r} was generated from graph {expected[:12]}, but Neo4j at {self.instance.uri} "
+                f"suite {suite.name!r} was generated from graph {expected[:12]}, but Neo4j at {where} "
                 f"holds graph {live[:12]}: load the suite's graph (`harness graph load`) or regenerate the suite"
             )
         return live
