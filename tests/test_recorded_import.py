@@ -244,6 +244,15 @@ def test_checkpoint_import_judges_each_level_itself_and_marks_the_run_imported(u
     markdown = invoke("report", "--run", run_id).stdout
     assert "Imported from recorded rows (adapter `imported`: seed-model)" in markdown
     assert invoke("rescore", run_id).exit_code == 1
+    shown = invoke("show", run_id, "F1.1-000001~2")
+    assert shown.exit_code == 0 and "Which gene is EGFR?" in shown.output
+    triage = invoke("triage", run_id)
+    assert triage.exit_code == 0 and "1 infra error" in triage.output and "429 RESOURCE_EXHAUSTED" in triage.output
+    baseline = invoke("baseline", "save", run_id, tmp_path / "seed.json")
+    assert baseline.exit_code == 0, baseline.output
+    gate = ("gate", "--run", run_id, "--baseline", tmp_path / "seed.json")
+    assert invoke(*gate).exit_code == 3  # 1 rate limit in 8 items is above the default 5% infra rate
+    assert invoke(*gate, "--max-infra-rate", "0.2").exit_code == 0
 
 
 def test_two_imported_models_are_paired_and_a_suite_gives_ids_and_families(use_neo4j, tmp_path):

@@ -80,6 +80,7 @@ def _records(item: RecordedItem, suite_item: SuiteItem | None, verdict: dict) ->
     }
     result = {
         **verdict,
+        "detail": {**verdict["detail"], "question": item.question, "gold_cypher": item.gold_cypher},
         "family_id": family,
         "template_id": suite_item.template_id if suite_item else None,
         "gen_ms": item.gen_ms,
