@@ -14,10 +14,10 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from ..store import INFRA_OUTCOMES
+from ..suitegen.scan import totally_ordered
+from ..verdict import Outcome, Verdict
 from .compare import compare
 from .execute import FORBIDDEN_CODES, TIMEOUT_CODES, explain_untrusted
-from .outcome import gold_is_ordered, infra_verdict
 
 GENERATION_FAILED = re.compile(r"^\s*Evaluation error:", re.IGNORECASE)
 RATE_LIMITED = re.compile(r"\b429\b|RESOURCE_EXHAUSTED|rate[ _-]?limit|quota", re.IGNORECASE)
@@ -64,92 +64,77 @@ class RecordedItem:
         }
 
 
-def infra_of(item: RecordedItem) -> tuple[str, str] | None:
+def infra_of(item: RecordedItem) -> tuple[Outcome, str] | None:
     """(outcome, error_class) when the item was never fairly judged, else None."""
     error = item.error or ""
     if GENERATION_FAILED.match(error) or (error and not (item.generated_cypher or "").strip()):
-        return "infra_model", "recorded.RateLimit" if RATE_LIMITED.search(error) else "recorded.GenerationFailed"
+        return Outcome.INFRA_MODEL, "recorded.RateLimit" if RATE_LIMITED.search(error) else "recorded.GenerationFailed"
     if not item.execution_success and DB_UNREACHABLE.search(error):
-        return "infra_db", "recorded.Neo4jUnavailable"
+        return Outcome.INFRA_DB, "recorded.Neo4jUnavailable"
     return None
 
 
-def recorded_failure(error: str | None) -> tuple[str, str]:
+def recorded_failure(error: str | None) -> tuple[Outcome, str]:
     """(outcome, error_class) of a recorded execution failure, from its Neo4j status code where it has one."""
     found = NEO4J_CODE.search(error or "")
     code = found.group(0) if found else "recorded.ExecutionFailed"
     if code in TIMEOUT_CODES:
-        return "timeout", code
+        return Outcome.TIMEOUT, code
     if code in FORBIDDEN_CODES or "AccessMode" in code:
-        return "forbidden", code
-    return "exec_error", code
+        return Outcome.FORBIDDEN, code
+    return Outcome.EXEC_ERROR, code
 
 
-def judge_recorded(driver, item: RecordedItem, *, ordered: bool | None = None) -> dict:
-    """The verdict fields of a results row for one recorded item (see the module docstring)."""
+def judge_recorded(driver, item: RecordedItem, *, ordered: bool | None = None) -> Verdict:
+    """The verdict for one recorded item (see the module docstring); `ordered` defaults to the gold's own ORDER BY."""
     started = time.perf_counter()
-    query = (item.generated_cypher or "").strip()
+    query = (item.generated_cypher or "").strip() or None
     detail = {"recorded": item.as_recorded()}
     infra = infra_of(item)
     if infra:
-        return {
-            **infra_verdict(infra[0], item.error or "", infra[1]),
-            "extracted_query": query or None,
-            "detail": detail,
-            "judge_ms": (time.perf_counter() - started) * 1000,
-        }
-    verdict = {
-        "extracted_query": query or None,
-        "gold_row_count": len(item.gold_rows),
-        "scored": 1,
-        "syntax_ok": 0,
-        "exec_ok": 0,
-        "match": 0,
-        "strict_match": 0,
-        "f1": 0.0,
-        "db_ms": 0.0,
-        "detail": detail,
-    }
-    if not query:
-        verdict.update(outcome="no_query", error=item.error or "no Cypher query was recorded")
-        verdict["judge_ms"] = (time.perf_counter() - started) * 1000
-        return verdict
-    explained = explain_untrusted(driver, query)
-    if explained.outcome in INFRA_OUTCOMES:
-        return {
-            **infra_verdict(explained.outcome, explained.error, explained.error_class),
-            "extracted_query": query,
-            "detail": detail,
-            "judge_ms": (time.perf_counter() - started) * 1000,
-        }
-    verdict.update(
-        syntax_ok=int(explained.syntax_ok),
-        warnings=explained.warnings,
-        db_ms=explained.db_ms,
-        error=explained.error,
-        error_class=explained.error_class,
+        return Verdict.infra(infra[0], item.error or "", infra[1], extracted_query=query, detail=detail)
+    verdict = Verdict(
+        outcome=Outcome.NO_QUERY,
+        extracted_query=query,
+        gold_row_count=len(item.gold_rows),
+        syntax_ok=False,
+        exec_ok=False,
+        match=False,
+        strict_match=False,
+        f1=0.0,
+        db_ms=0.0,
+        detail=detail,
     )
-    if explained.outcome:  # syntax_error, or a plan that is not read-only
-        verdict["outcome"] = explained.outcome
-    elif not item.execution_success:
-        outcome, error_class = recorded_failure(item.error)
-        if item.syntactic_valid is False:
-            detail["not_run"] = "the original evaluation's validator refused it, so it never ran"
-        verdict.update(outcome=outcome, error=item.error or "recorded as failed", error_class=error_class)
+    if query is None:
+        verdict.error = item.error or "no Cypher query was recorded"
     else:
-        is_ordered = gold_is_ordered(item.gold_cypher, item.gold_rows) if ordered is None else ordered
-        comparison = compare(item.gold_rows, item.generated_rows, ordered=is_ordered)
-        verdict.update(
-            exec_ok=1,
-            row_count=len(item.generated_rows),
-            match=int(comparison.match),
-            strict_match=int(comparison.strict),
-            f1=comparison.f1,
-            reason=comparison.reason,
-            outcome="correct" if comparison.match else "wrong_result",
-        )
-        detail.update(
-            missing_rows=comparison.missing_rows, extra_rows=comparison.extra_rows, mapping=comparison.mapping
-        )
-    verdict["judge_ms"] = (time.perf_counter() - started) * 1000
+        explained = explain_untrusted(driver, query)
+        if explained.outcome and not Outcome(explained.outcome).scored:
+            return Verdict.infra(
+                explained.outcome,
+                explained.error or "",
+                explained.error_class or "",
+                extracted_query=query,
+                detail=detail,
+            )
+        verdict.syntax_ok, verdict.warnings, verdict.db_ms = explained.syntax_ok, explained.warnings, explained.db_ms
+        verdict.error, verdict.error_class = explained.error, explained.error_class
+        if explained.outcome:  # syntax_error, or a plan that is not read-only
+            verdict.outcome = Outcome(explained.outcome)
+        elif not item.execution_success:
+            verdict.outcome, verdict.error_class = recorded_failure(item.error)
+            verdict.error = item.error or "recorded as failed"
+            if item.syntactic_valid is False:
+                detail["not_run"] = "the original evaluation's validator refused it, so it never ran"
+        else:
+            is_ordered = totally_ordered(item.gold_cypher) if ordered is None else ordered
+            comparison = compare(item.gold_rows, item.generated_rows, ordered=is_ordered)
+            verdict.outcome = Outcome.CORRECT if comparison.match else Outcome.WRONG_RESULT
+            verdict.exec_ok, verdict.row_count = True, len(item.generated_rows)
+            verdict.match, verdict.strict_match = comparison.match, comparison.strict
+            verdict.f1, verdict.reason = comparison.f1, comparison.reason
+            detail.update(
+                missing_rows=comparison.missing_rows, extra_rows=comparison.extra_rows, mapping=comparison.mapping
+            )
+    verdict.judge_ms = (time.perf_counter() - started) * 1000
     return verdict

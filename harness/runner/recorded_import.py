@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..adapters.base import Generation
 from ..errors import InputError
 from ..graph import service
 from ..graph.driver import server_version
@@ -22,6 +23,7 @@ from ..store import Store
 from ..store.db import now
 from ..suitegen.importer import with_family
 from ..suitegen.model import SuiteItem, open_suite
+from ..verdict import Verdict
 from .metadata import HARNESS_VERSION, git_commit, host, options_key
 from .recorded_file import read_recorded
 
@@ -65,22 +67,20 @@ def _items_hash(recorded: list[RecordedItem]) -> str:
     return hashlib.sha256("\n".join(keys).encode()).hexdigest()
 
 
-def _records(item: RecordedItem, suite_item: SuiteItem | None, verdict: dict) -> tuple[str, dict, dict]:
-    """(item id, generations row, results row) for one recorded item."""
+def _records(item: RecordedItem, suite_item: SuiteItem | None, verdict: Verdict) -> tuple[str, dict, Verdict, dict]:
+    """(item id, generations row, verdict, other results columns) for one recorded item."""
     item_id = suite_item.id if suite_item else item.id
     family = suite_item.family_id if suite_item else with_family({"id": _published_id(item)}).get("family_id")
-    generation = {
-        "output": item.generated_cypher,
-        "infra_error": verdict["error"] if not verdict["scored"] else None,
-        "gen_ms": item.gen_ms,
-        "prompt_tokens": item.input_tokens,
-        "output_tokens": item.output_tokens,
-        "retries": 0,
-        "meta": {"recorded": item.as_recorded(), "published_id": _published_id(item), **item.extra},
-    }
-    result = {
-        **verdict,
-        "detail": {**verdict["detail"], "question": item.question, "gold_cypher": item.gold_cypher},
+    generation = Generation(
+        output=item.generated_cypher,
+        infra_error=None if verdict.scored else verdict.error,
+        gen_ms=item.gen_ms,
+        prompt_tokens=item.input_tokens,
+        output_tokens=item.output_tokens,
+        meta={"recorded": item.as_recorded(), "published_id": _published_id(item), **item.extra},
+    )
+    verdict.detail.update(question=item.question, gold_cypher=item.gold_cypher)
+    item_fields = {
         "family_id": family,
         "template_id": suite_item.template_id if suite_item else None,
         "gen_ms": item.gen_ms,
@@ -88,7 +88,7 @@ def _records(item: RecordedItem, suite_item: SuiteItem | None, verdict: dict) ->
         "output_tokens": item.output_tokens,
         "attempts": 1,
     }
-    return item_id, generation, result
+    return item_id, asdict(generation), verdict, item_fields
 
 
 def import_results(
@@ -114,40 +114,35 @@ def import_results(
         "records": len(recorded),
     }
     spec = {"name": model, "adapter": "imported", "options": {}, "description": f"recorded results from {path.name}"}
-    store = Store(db_path)
-    try:
-        with service.connected(neo4j) as (_, driver):
-            explain_graph = fingerprint(driver)
-            options = {"split": "test", "imported": True, "syntax_checked_on_graph": explain_graph}
-            run_id = store.create_run(
-                model=model,
-                suite=suite_obj.name if suite_obj else RECORDED_SUITE,
-                suite_path=str(suite_obj.folder.resolve()) if suite_obj else None,
-                suite_hash=suite_hash,
-                split="test",
-                graph_fingerprint=None,  # the recorded rows came from a graph this harness never saw
-                neo4j_version=server_version(driver),
-                harness_version=HARNESS_VERSION,
-                git_commit=git_commit(),
-                host=host(),
-                options_key=options_key(spec, suite_hash, {**options, "file_sha256": imported_from["sha256"]}),
-                options=options,
-                model_spec=spec,
-                adapter_info=imported_from,
-                imported_from=json.dumps(imported_from),
-                n_planned=len(recorded),
-            )
-            try:
-                for item, suite_item in zip(recorded, matched):
-                    ordered = suite_item.gold.get("ordered") if suite_item else None
-                    verdict = judge_recorded(driver, item, ordered=ordered)
-                    store.record_item(run_id, *_records(item, suite_item, verdict))
-            except BaseException as exc:
-                store.update_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
-                raise
-            store.update_run(run_id, status="imported", finished_at=now())
-            return ImportSummary(
-                run_id, len(recorded), suite_obj.name if suite_obj else RECORDED_SUITE, store.outcome_counts(run_id)
-            )
-    finally:
-        store.close()
+    with service.connected(neo4j) as (_, driver), Store(db_path) as store:
+        explain_graph = fingerprint(driver)
+        options = {"split": "test", "imported": True, "syntax_checked_on_graph": explain_graph}
+        run_id = store.create_run(
+            model=model,
+            suite=suite_obj.name if suite_obj else RECORDED_SUITE,
+            suite_path=str(suite_obj.folder.resolve()) if suite_obj else None,
+            suite_hash=suite_hash,
+            split="test",
+            graph_fingerprint=None,  # the recorded rows came from a graph this harness never saw
+            neo4j_version=server_version(driver),
+            harness_version=HARNESS_VERSION,
+            git_commit=git_commit(),
+            host=host(),
+            options_key=options_key(spec, suite_hash, {**options, "file_sha256": imported_from["sha256"]}),
+            options=options,
+            model_spec=spec,
+            adapter_info=imported_from,
+            imported_from=json.dumps(imported_from),
+            n_planned=len(recorded),
+        )
+        try:
+            for item, suite_item in zip(recorded, matched):
+                verdict = judge_recorded(driver, item, ordered=suite_item.ordered if suite_item else None)
+                store.record_item(run_id, *_records(item, suite_item, verdict))
+        except BaseException as exc:
+            store.update_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+            raise
+        store.update_run(run_id, status="imported", finished_at=now())
+        return ImportSummary(
+            run_id, len(recorded), suite_obj.name if suite_obj else RECORDED_SUITE, store.outcome_counts(run_id)
+        )
