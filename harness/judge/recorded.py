@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..suitegen.scan import totally_ordered
 from ..verdict import Outcome, Verdict
@@ -89,7 +90,7 @@ def judge_recorded(driver, item: RecordedItem, *, ordered: bool | None = None) -
     """The verdict for one recorded item (see the module docstring); `ordered` defaults to the gold's own ORDER BY."""
     started = time.perf_counter()
     query = (item.generated_cypher or "").strip() or None
-    detail = {"recorded": item.as_recorded()}
+    detail: dict[str, Any] = {"recorded": item.as_recorded()}
     infra = infra_of(item)
     if infra:
         return Verdict.infra(infra[0], item.error or "", infra[1], extracted_query=query, detail=detail)

@@ -20,8 +20,8 @@ FLAG_FIELDS = ("syntactic_valid", "result_match")
 NUMBER_FIELDS = ("latency_ms", "tokens_per_second")
 COUNT_FIELDS = ("input_tokens", "output_tokens")
 ROW_FIELDS = ("gold_rows", "generated_rows")
-KNOWN = ("id", "generated_cypher", "execution_success", "error", *TEXT_FIELDS, *FLAG_FIELDS, *NUMBER_FIELDS)
-KNOWN += (*COUNT_FIELDS, *ROW_FIELDS)
+KNOWN: tuple[str, ...] = ("id", "generated_cypher", "execution_success", "error")
+KNOWN += (*TEXT_FIELDS, *FLAG_FIELDS, *NUMBER_FIELDS, *COUNT_FIELDS, *ROW_FIELDS)
 
 
 def _rows(record: dict, name: str, where: str) -> list[dict]:

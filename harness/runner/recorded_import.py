@@ -50,7 +50,7 @@ def _match(path: Path, recorded: list[RecordedItem], suite) -> list[SuiteItem | 
     index: dict[tuple[str, str], list[SuiteItem]] = {}
     for item in suite.items(split=None):
         index.setdefault((item.extra.get("original_id", item.id), item.question), []).append(item)
-    matched = []
+    matched: list[SuiteItem | None] = []
     for item in recorded:
         candidates = index.get((_published_id(item), item.question))
         if not candidates:

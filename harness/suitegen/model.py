@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
 from .scan import totally_ordered
@@ -138,7 +139,7 @@ def iter_jsonl_records(path: Path, duplicates: str = "error", prepare=None) -> I
         yield record, item
 
 
-def iter_json_lines(path: Path) -> Iterator[tuple[str, int, object]]:
+def iter_json_lines(path: Path) -> Iterator[tuple[str, int, Any]]:
     """(where, line number, parsed JSON) per non-blank line; errors name the file and line."""
     try:
         with open(path, encoding="utf-8") as handle:
