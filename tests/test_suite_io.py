@@ -106,7 +106,7 @@ def test_import_keeps_explicit_splits_and_refuses_to_overwrite(tmp_path):
 def test_bad_input_names_file_and_line_and_writes_nothing(tmp_path, lines, line_number, message):
     source = tmp_path / "bad.jsonl"
     source.write_text("\n".join(lines) + "\n")
-    result = invoke("suite", "import", source, "--name", "bad", "--out", tmp_path / "out")
+    result = invoke("suite", "import", source, "--name", "bad", "--out", tmp_path / "out", "--duplicates", "error")
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {source} line {line_number}: {message}")
     assert not (tmp_path / "out").exists()

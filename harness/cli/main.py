@@ -23,6 +23,7 @@ COMMANDS = {
     "models": "models:group",
     "run": "run:run_command",
     "rescore": "run:rescore_command",
+    "results": "results:group",
     "report": "report:report",
     "compare": "report:compare",
     "show": "report:show",

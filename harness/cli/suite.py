@@ -175,12 +175,26 @@ def show(suite, item_id, as_json):
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
     default=0.4,
     show_default=True,
-    help="Share of groups put in test when records carry no split.",
+    help="Share of groups put in test when records carry no split (--split auto).",
+)
+@click.option(
+    "--split",
+    type=click.Choice(importer.SPLIT_MODES),
+    default="auto",
+    show_default=True,
+    help="test/train: every record goes there; auto: keep named splits, assign the rest by group.",
+)
+@click.option(
+    "--duplicates",
+    type=click.Choice(importer.DUPLICATE_POLICIES),
+    default="rename",
+    show_default=True,
+    help="A repeated id: rename it ID~2, ID~3... (published id kept in original_id), or stop with an error.",
 )
 @click.option("--no-gold", is_flag=True, help="Do not compute gold expectations even if a Neo4j is reachable.")
 @click.option("--force", is_flag=True, help="Replace an existing suite of that name.")
 @neo4j_option
-def import_(file, name, out, seed, test_fraction, no_gold, force, neo4j_backend):
+def import_(file, name, out, seed, test_fraction, split, duplicates, no_gold, force, neo4j_backend):
     """Import an OncoGraph dataset JSONL file (all records and fields kept)."""
     suite = importer.import_file(
         file,
@@ -188,12 +202,22 @@ def import_(file, name, out, seed, test_fraction, no_gold, force, neo4j_backend)
         out=out,
         seed=seed,
         test_fraction=test_fraction,
+        split=split,
+        duplicates=duplicates,
         gold=not no_gold,
         backend=neo4j_backend,
         force=force,
         warn=lambda m: click.echo(f"warning: {m}", err=True),
     )
-    click.echo(f"imported {suite.manifest['n_items']} items to {suite.folder}", err=True)
+    renamed = suite.manifest["options"]["renamed_ids"]
+    if renamed:
+        click.echo(f"renamed {renamed} repeated ids to ID~2, ID~3... (published id kept in original_id)", err=True)
+    splits = suite.manifest["counts"]["splits"]
+    click.echo(
+        f"imported {suite.manifest['n_items']} items ({splits.get('test', 0)} test, {splits.get('train', 0)} train) "
+        f"to {suite.folder}",
+        err=True,
+    )
     click.echo(str(suite.folder))
 
 

@@ -106,6 +106,46 @@ def _server_ms(summary) -> float:
     return float((summary.result_available_after or 0) + (summary.result_consumed_after or 0))
 
 
+def _forbidden_text(query: str, result: Execution) -> bool:
+    """Refuse, before the server sees them, clauses no read-only question needs."""
+    if not FORBIDDEN_TEXT.search(query):
+        return False
+    result.outcome, result.error_class = "forbidden", "harness.ForbiddenClause"
+    result.error = "LOAD CSV and administration commands are not allowed"
+    return True
+
+
+def _explain_in(session, query: str, result: Execution) -> bool:
+    """The syntax level: the server parses and plans without running; the plan must be read-only.
+
+    Fills `result` (outcome on failure, warnings, server time); True when the query may run.
+    """
+    try:
+        summary = session.run(f"EXPLAIN {LEADING_EXPLAIN.sub('', query, count=1)}").consume()
+    except Exception as exc:  # every failure here is classified, none escapes
+        result.outcome, result.error_class = _classify(exc, "explain")
+        result.error = _short(exc)
+        return False
+    result.db_ms = _server_ms(summary)
+    result.warnings = _warnings(summary)
+    result.syntax_ok = True
+    if summary.query_type not in READ_ONLY_QUERY_TYPES:
+        result.outcome, result.error_class = "forbidden", f"harness.QueryType.{summary.query_type}"
+        result.error = f"the plan is not read-only (query type {summary.query_type!r})"
+        return False
+    return True
+
+
+def explain_untrusted(driver, query: str, *, database: str | None = None) -> Execution:
+    """Only the syntax level of `execute_untrusted` (nothing runs): for outputs judged from recorded rows."""
+    result = Execution()
+    if _forbidden_text(query, result):
+        return result
+    with driver.session(database=database, default_access_mode=READ_ACCESS) as session:
+        _explain_in(session, query, result)
+    return result
+
+
 def execute_untrusted(
     driver,
     query: str,
@@ -117,27 +157,11 @@ def execute_untrusted(
 ) -> Execution:
     """Run `query` safely. `explain=False` skips the syntax/plan check: only for trusted gold queries."""
     result = Execution()
-    if FORBIDDEN_TEXT.search(query):
-        result.outcome, result.error_class = "forbidden", "harness.ForbiddenClause"
-        result.error = "LOAD CSV and administration commands are not allowed"
+    if _forbidden_text(query, result):
         return result
-    plain = LEADING_EXPLAIN.sub("", query, count=1)
     with driver.session(database=database, default_access_mode=READ_ACCESS, fetch_size=500) as session:
-        if explain:
-            # 1. syntax: the server parses and plans without running; the plan must be read-only
-            try:
-                summary = session.run(f"EXPLAIN {plain}").consume()
-            except Exception as exc:  # every failure here is classified, none escapes
-                result.outcome, result.error_class = _classify(exc, "explain")
-                result.error = _short(exc)
-                return result
-            result.db_ms = _server_ms(summary)
-            result.warnings = _warnings(summary)
-            if summary.query_type not in READ_ONLY_QUERY_TYPES:
-                result.syntax_ok = True
-                result.outcome, result.error_class = "forbidden", f"harness.QueryType.{summary.query_type}"
-                result.error = f"the plan is not read-only (query type {summary.query_type!r})"
-                return result
+        if explain and not _explain_in(session, query, result):
+            return result
         result.syntax_ok = True
         # 2. execution: an auto-commit READ transaction with a server-side timeout, streamed with a row cap
         started = time.perf_counter()

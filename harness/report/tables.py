@@ -29,6 +29,11 @@ CONDITIONAL_NOTE = (
     "previous level instead of all scored items, so it flatters models that fail early; "
     "the headline rates above are unconditional."
 )
+IMPORTED_NOTE = (
+    "Imported from recorded rows (adapter `imported`: {}): syntax by this Neo4j's parser (EXPLAIN), "
+    "execution as recorded, accuracy by the harness's comparator on the recorded gold and generated rows; "
+    "generation failures recorded (rate limits included) are infra errors, never scored."
+)
 PAIRS_NOTE = (
     "Paired on the items both runs scored: only A = A correct and B not. p: exact two-sided McNemar "
     "test on the discordant items (p = 1 when there are none)."
@@ -160,6 +165,7 @@ def runs_table(summaries: list[RunSummary]) -> Table:
                 "started_at": run.get("started_at"),
                 "finished_at": run.get("finished_at"),
                 "error": run.get("error"),
+                "imported_from": queries.parse_json(run.get("imported_from")),
             }
         )
         suite = f"{run.get('suite') or '?'}@{short(run.get('suite_hash'), 8)}"
@@ -180,7 +186,8 @@ def runs_table(summaries: list[RunSummary]) -> Table:
             ]
         )
     headers = ["run", "model", "adapter", "suite", "graph", "Neo4j", "harness", "commit", "decoding", "status", "items"]
-    return Table("runs", "Runs", records, headers, rows)
+    imported = [r["label"] for r in records if r["imported_from"]]
+    return Table("runs", "Runs", records, headers, rows, IMPORTED_NOTE.format(", ".join(imported)) if imported else "")
 
 
 def summary_table(summaries: list[RunSummary]) -> Table:

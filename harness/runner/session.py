@@ -311,6 +311,11 @@ def rescore(
     with Store(db_path) as store:
         original = store.get_run(run_id)
         generations = {row["item_id"]: row for row in store.generations(original["id"])}
+    if original.get("imported_from"):
+        raise HarnessError(
+            f"run {original['id']} was judged from recorded rows of another graph; "
+            "import its file again (`harness results import`) instead of rescoring it"
+        )
     if not generations:
         raise HarnessError(f"run {original['id']} has no stored generations to rescore")
     spec_data = json.loads(original["model_spec"] or "{}")

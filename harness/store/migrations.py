@@ -115,3 +115,9 @@ def create_gold_cache(db):
 @migrations()
 def add_suite_path(db):
     db["runs"].add_column("suite_path", str)
+
+
+@migrations()
+def add_run_imported_from(db):
+    """Runs built from results recorded elsewhere (e.g. OncoGraph checkpoints): source file, hash, format."""
+    db["runs"].add_column("imported_from", str)

@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
 from .scan import totally_ordered
@@ -108,9 +109,38 @@ def iter_jsonl_items(path: Path) -> Iterator[SuiteItem]:
         yield item
 
 
-def iter_jsonl_records(path: Path) -> Iterator[tuple[dict, SuiteItem]]:
-    """Like `iter_jsonl_items`, with each item's raw record (to see which fields it had)."""
+def renamed_id(original: str, taken: set[str]) -> str:
+    """The id a repeated `original` gets: `original~2`, `original~3`, ... (first one free)."""
+    number = 2
+    while f"{original}~{number}" in taken:
+        number += 1
+    return f"{original}~{number}"
+
+
+def iter_jsonl_records(path: Path, duplicates: str = "error", prepare=None) -> Iterator[tuple[dict, SuiteItem]]:
+    """Like `iter_jsonl_items`, with each item's raw record (to see which fields it had).
+
+    `duplicates="rename"` keeps a repeated id's record under `renamed_id` (file order, so
+    deterministic) with the published id in `original_id`; `prepare` may complete a record
+    (e.g. infer a missing family) before it is checked.
+    """
     seen: set[str] = set()
+    for where, _, record in iter_json_lines(path):
+        if prepare is not None and isinstance(record, dict):
+            record = prepare(record)
+        item = SuiteItem.from_record(record, where)
+        if item.id in seen:
+            if duplicates != "rename":
+                raise InputError(f"{where}: duplicate id {item.id!r}")
+            item.extra["original_id"], item.id = item.id, renamed_id(item.id, seen)
+            if item.group_id == item.extra["original_id"]:
+                item.group_id = item.id
+        seen.add(item.id)
+        yield record, item
+
+
+def iter_json_lines(path: Path) -> Iterator[tuple[str, int, Any]]:
+    """(where, line number, parsed JSON) per non-blank line; errors name the file and line."""
     try:
         with open(path, encoding="utf-8") as handle:
             for number, line in enumerate(handle, 1):
@@ -118,14 +148,9 @@ def iter_jsonl_records(path: Path) -> Iterator[tuple[dict, SuiteItem]]:
                     continue
                 where = f"{path} line {number}"
                 try:
-                    record = json.loads(line)
+                    yield where, number, json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise InputError(f"{where}: bad JSON ({exc.msg})") from None
-                item = SuiteItem.from_record(record, where)
-                if item.id in seen:
-                    raise InputError(f"{where}: duplicate id {item.id!r}")
-                seen.add(item.id)
-                yield record, item
     except FileNotFoundError:
         raise InputError(f"{path}: file not found") from None
     except UnicodeDecodeError:

@@ -1,0 +1,90 @@
+"""Reading OncoGraph's per-item evaluation files (`<model>_checkpoint.jsonl`), checked line by line.
+
+Each line is one item and model: `id, question, gold_cypher, generated_cypher,
+syntactic_valid, execution_success, result_match, error, latency_ms, input_tokens,
+output_tokens[, tokens_per_second], gold_rows, generated_rows` (rows: JSON lists of row
+objects). The whole file is checked before anything is written: a bad line is one error
+naming the file and line. A repeated id is renamed like `suite import` does (`ID~2`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import InputError
+from ..judge.recorded import RecordedItem
+from ..suitegen.model import iter_json_lines, renamed_id
+
+TEXT_FIELDS = ("question", "gold_cypher")
+FLAG_FIELDS = ("syntactic_valid", "result_match")
+NUMBER_FIELDS = ("latency_ms", "tokens_per_second")
+COUNT_FIELDS = ("input_tokens", "output_tokens")
+ROW_FIELDS = ("gold_rows", "generated_rows")
+KNOWN: tuple[str, ...] = ("id", "generated_cypher", "execution_success", "error")
+KNOWN += (*TEXT_FIELDS, *FLAG_FIELDS, *NUMBER_FIELDS, *COUNT_FIELDS, *ROW_FIELDS)
+
+
+def _rows(record: dict, name: str, where: str) -> list[dict]:
+    rows = record.get(name)
+    if rows is None:
+        return []
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise InputError(f"{where}: field {name} must be a JSON list of row objects")
+    return rows
+
+
+def _typed(record: dict, name: str, kinds: tuple, label: str, where: str):
+    value = record.get(name)
+    if value is not None and (isinstance(value, bool) != (bool in kinds) or not isinstance(value, kinds)):
+        raise InputError(f"{where}: field {name} must be {label}")
+    return value
+
+
+def parse_line(record, where: str, line: int) -> RecordedItem:
+    if not isinstance(record, dict):
+        raise InputError(f"{where}: expected a JSON object")
+    missing = [name for name in ("id", *TEXT_FIELDS, "execution_success") if record.get(name) in (None, "")]
+    if missing:
+        raise InputError(f"{where}: missing field {', '.join(missing)}")
+    for name in (*TEXT_FIELDS, "generated_cypher", "error"):
+        _typed(record, name, (str,), "a string", where)
+    for name in (*FLAG_FIELDS, "execution_success"):
+        _typed(record, name, (bool,), "true or false", where)
+    for name in NUMBER_FIELDS:
+        _typed(record, name, (int, float), "a number", where)
+    for name in COUNT_FIELDS:
+        _typed(record, name, (int,), "a whole number", where)
+    return RecordedItem(
+        line=line,
+        id=str(record["id"]),
+        question=record["question"],
+        gold_cypher=record["gold_cypher"],
+        generated_cypher=record.get("generated_cypher") or "",
+        execution_success=record["execution_success"],
+        gold_rows=_rows(record, "gold_rows", where),
+        generated_rows=_rows(record, "generated_rows", where),
+        error=record.get("error"),
+        syntactic_valid=record.get("syntactic_valid"),
+        result_match=record.get("result_match"),
+        latency_ms=record.get("latency_ms"),
+        input_tokens=record.get("input_tokens"),
+        output_tokens=record.get("output_tokens"),
+        tokens_per_second=record.get("tokens_per_second"),
+        extra={k: v for k, v in record.items() if k not in KNOWN},
+    )
+
+
+def read_recorded(path: str | Path) -> list[RecordedItem]:
+    """Every item of a checkpoint file, checked; repeated ids renamed, the published one in `extra`."""
+    path = Path(path)
+    items: list[RecordedItem] = []
+    seen: set[str] = set()
+    for where, number, record in iter_json_lines(path):
+        item = parse_line(record, where, number)
+        if item.id in seen:
+            item.extra["original_id"], item.id = item.id, renamed_id(item.id, seen)
+        seen.add(item.id)
+        items.append(item)
+    if not items:
+        raise InputError(f"{path}: no records")
+    return items
