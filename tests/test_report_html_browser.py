@@ -2,13 +2,12 @@
 download): it loads cleanly and offline, its filters, item view and flipped-items view work, and
 markup in a model output or a question stays text."""
 
-import os
-import shutil
 import struct
 
 import pytest
 
 from harness.report import compare as compare_lib
+from harness.report.chromium import HEADLESS_ARGS, system_chromium
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -20,19 +19,9 @@ from .test_report_html import HOSTILE, hostile_runs
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 def chromium_path() -> str:
-    found = os.environ.get("HARNESS_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    found = system_chromium()
     if not found:
         pytest.fail("no system Chromium (`chromium` on PATH or $HARNESS_CHROMIUM): run `make browser` (apt-get)")
     return found
@@ -43,7 +32,7 @@ def browser():
     if sync_playwright is None:
         pytest.fail("playwright (a dev dependency) is not installed: run `make install`")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=HEADLESS_ARGS)
         yield chromium
         chromium.close()
 

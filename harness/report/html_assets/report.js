@@ -344,6 +344,7 @@
     setupFilters();
     applyFilters();
     setupFlips();
+    document.body.setAttribute("data-ready-ms", String(Math.round(performance.now())));
     document.body.setAttribute("data-ready", "1");
   }
   try {
