@@ -157,7 +157,8 @@ def test_flipped_view_lists_the_compare_flips(report, store):
     p.select_option("#pair", index=0)
     assert listed() == ["F2-0002", "F1-0002", "F2-0001", "F3-0001"]  # pass->fail first
     assert "4 flipped items (1 pass->fail, 3 fail->pass)" in p.text_content("#pair-summary")
-    p.click("#flip-list tbody tr[data-item='F2-0001']")
+    p.focus("#flip-list tbody tr[data-item='F2-0001']")
+    p.keyboard.press("Enter")  # rows open from the keyboard too
     sides = p.locator("#flip-detail .detail")
     assert sides.count() == 2
     assert "syntax_error" in sides.nth(0).text_content() and "correct" in sides.nth(1).text_content()

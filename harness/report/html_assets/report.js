@@ -32,6 +32,13 @@
     if (text !== undefined) node.textContent = text;
     return node;
   }
+  // Rows open with a click, or with Enter once focused (Tab): one handler on the table body.
+  function onRow(body, handler) {
+    body.addEventListener("click", function (e) { var tr = e.target.closest("tr"); if (tr) handler(tr); });
+    body.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && e.target.tagName === "TR") handler(e.target);
+    });
+  }
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
   function outcomeClass(o) { return o === "correct" ? "o-correct" : scored.has(o) ? "o-bad" : "o-infra"; }
   function ms(v) { return v === null || v === undefined ? "–" : v < 1000 ? Math.round(v) + " ms" : (v / 1000).toFixed(2) + " s"; }
@@ -231,9 +238,7 @@
     ["model", "item", "family", "template", "outcome", "reason", "generation", "question"].forEach(function (h) {
       head.appendChild(el("th", h));
     });
-    $("item-list").tBodies[0].addEventListener("click", function (e) {
-      var tr = e.target.closest("tr");
-      if (!tr) return;
+    onRow($("item-list").tBodies[0], function (tr) {
       Array.prototype.forEach.call(tr.parentNode.children, function (r) { r.classList.remove("open"); });
       tr.classList.add("open");
       openItem(matches[Number(tr.getAttribute("data-index"))]);
@@ -265,6 +270,7 @@
       var q = data.questions[it[F.id]] || ["", "", "?", "?"];
       var tr = el("tr");
       tr.setAttribute("data-index", i);
+      tr.tabIndex = 0;
       tr.setAttribute("data-item", it[F.id]);
       [data.runs[it[F.run]].label, it[F.id], q[2], q[3]].forEach(function (v) { tr.appendChild(el("td", v)); });
       tr.appendChild(el("td", it[F.outcome], outcomeClass(it[F.outcome])));
@@ -293,9 +299,7 @@
     sel.addEventListener("change", drawFlips);
     var head = $("flip-list").tHead.appendChild(el("tr"));
     ["item", "family", "A outcome", "B outcome", "change"].forEach(function (h) { head.appendChild(el("th", h)); });
-    $("flip-list").tBodies[0].addEventListener("click", function (e) {
-      var tr = e.target.closest("tr");
-      if (!tr) return;
+    onRow($("flip-list").tBodies[0], function (tr) {
       var c = data.comparisons[Number(sel.value)];
       var ia = runIndex(c.a.run_id), ib = runIndex(c.b.run_id), id = tr.getAttribute("data-item");
       var box = clear($("flip-detail"));
@@ -320,6 +324,7 @@
     c.flips.forEach(function (f) {
       var tr = body.appendChild(el("tr"));
       tr.setAttribute("data-item", f.item_id);
+      tr.tabIndex = 0;
       tr.appendChild(el("td", f.item_id));
       tr.appendChild(el("td", dash(f.family_id)));
       tr.appendChild(el("td", f.outcome_a, outcomeClass(f.outcome_a)));
