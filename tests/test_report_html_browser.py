@@ -40,13 +40,14 @@ def browser():
 class Page:
     """A report opened in a fresh page, recording console messages, page errors and network requests."""
 
-    def __init__(self, browser, path):
+    def __init__(self, browser, path, fragment=""):
+        self.path = path
         self.page = browser.new_page(viewport={"width": 1280, "height": 900})
         self.console, self.requests = [], []
         self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
         self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
         self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.goto(path.as_uri())
+        self.page.goto(path.as_uri() + fragment)
         self.page.wait_for_selector("body[data-ready='1']", timeout=20000)
 
     def item_rows(self) -> list[str]:
@@ -71,6 +72,19 @@ def report(store, tmp_path, browser):
     page = Page(browser, out)
     yield page, runs
     page.page.close()
+
+
+def test_an_item_link_opens_that_item(report, browser):
+    page, (base, *_) = report
+    detail = page.open_item("base", "F1-0002")
+    link = page.page.url
+    assert link.endswith(f"#item={base}/F1-0002")
+    again = Page(browser, page.path, link[link.index("#") :])
+    try:
+        assert again.page.get_attribute("#item-detail .detail", "data-item") == "F1-0002"
+        assert again.page.get_attribute("#item-detail .detail", "data-run") == detail.get_attribute("data-run") == base
+    finally:
+        again.page.close()
 
 
 def test_page_loads_offline_with_no_console_errors(report):

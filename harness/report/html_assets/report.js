@@ -208,6 +208,15 @@
       });
     }
     box.scrollIntoView({ block: "nearest" });
+    // a link to this very item (#item=RUN/ITEM), to share or to come back to
+    history.replaceState(null, "", "#item=" + encodeURIComponent(data.runs[it[F.run]].run_id) + "/" +
+      encodeURIComponent(it[F.id]));
+  }
+  function openLinkedItem() {
+    var m = /^#item=([^/]+)\/(.+)$/.exec(location.hash);
+    if (!m) return;
+    var it = byKey.get(runIndex(decodeURIComponent(m[1])) + "\u0000" + decodeURIComponent(m[2]));
+    if (it) openItem(it);
   }
 
   // item browser ----------------------------------------------------------------
@@ -349,6 +358,7 @@
     setupFilters();
     applyFilters();
     setupFlips();
+    openLinkedItem();
     document.body.setAttribute("data-ready-ms", String(Math.round(performance.now())));
     document.body.setAttribute("data-ready", "1");
   }
