@@ -8,7 +8,8 @@ from harness.report import compare as compare_lib
 from harness.report import queries
 from harness.report.html_report import ITEM_FIELDS
 
-from .report_fixtures import add_run, invoke
+from .kit import invoke
+from .report_fixtures import add_run
 
 HOSTILE = '</script><script>window.__pwned = 1</script><!-- <img src=x onerror="window.__pwned = 2">\u2028'
 

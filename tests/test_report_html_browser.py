@@ -14,7 +14,7 @@ try:
 except ImportError:  # fail each test with the reason rather than skip it
     expect = sync_playwright = None
 
-from .report_fixtures import invoke
+from .kit import invoke
 from .test_report_html import HOSTILE, hostile_runs
 
 pytestmark = pytest.mark.browser
