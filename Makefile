@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 ACTIONLINT_VERSION ?= v1.7.7
 
-.PHONY: install run test test-fast lint clean tools
+.PHONY: install run test test-fast lint clean tools browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,8 @@ run: install
 	$(BIN)/harness run --model gold --suite demo
 	$(BIN)/harness run --model retrieval --suite demo
 	$(BIN)/harness report
+	$(BIN)/harness report --format html -o report.html
+	@echo "HTML report: $(CURDIR)/report.html (open it in a browser; it works offline)"
 
 # actionlint validates .github/workflows in the tests; built from the Go module proxy into .cache/bin.
 tools: .cache/bin/actionlint
@@ -32,11 +34,15 @@ tools: .cache/bin/actionlint
 .cache/bin/actionlint:
 	GOBIN=$(CURDIR)/.cache/bin go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
+# The system Chromium for the HTML report's browser tests (apt-get when missing; never a downloaded browser).
+browser:
+	bash scripts/ensure_chromium.sh
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install tools lint
+test: install tools browser lint
 	$(BIN)/python -m pytest -q
 
 # The tests that need no server, model or browser: seconds, for the edit-test loop.

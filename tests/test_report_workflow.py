@@ -53,8 +53,16 @@ def test_workflow_runs_the_models_and_gates_them():
     for baseline in ("baselines/gold.json", "baselines/retrieval.json", "baselines/ft.json", "baselines/$model.json"):
         assert f"--baseline {baseline}" in text or f'--baseline "{baseline}"' in text
     assert text.count('>> "$GITHUB_STEP_SUMMARY"') >= 5
-    assert text.count("actions/upload-artifact@v4") == 2 and "results.db" in text
+    assert text.count("actions/upload-artifact@v4") == 4 and "results.db" in text
     assert "shell: bash" in text  # pipefail, so `gate | tee` keeps the gate's exit code
+
+
+def test_workflow_uploads_the_html_report_and_links_it_from_the_summary():
+    text = WORKFLOW.read_text()
+    assert text.count(".venv/bin/harness report --format html -o out/report.html") == 2  # cpu and ft jobs
+    assert text.count("path: out/report.html") == 2
+    assert text.count("ARTIFACT_URL: ${{ steps.html_report.outputs.artifact-url }}") == 2
+    assert text.count("[report.html]($ARTIFACT_URL)") == 2
 
 
 def test_a_missing_actionlint_fails_instead_of_skipping(tmp_path, monkeypatch):

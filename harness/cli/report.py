@@ -23,7 +23,15 @@ from .options import db_option, format_option, json_option
     metavar="ID",
     help="Run id or unique prefix; repeat for several (default: the latest run of each model).",
 )
-@format_option("md", "csv", "json")
+@format_option("md", "csv", "json", "html")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="Write the report to FILE instead of stdout (e.g. -o report.html).",
+)
 @click.option("--table", type=click.Choice(TABLES), default=None, help="Only this table (csv default: summary).")
 @click.option(
     "--plot",
@@ -34,14 +42,24 @@ from .options import db_option, format_option, json_option
     help="Also write a bar chart of syntax/execution/accuracy with 95% intervals (needs the plot extra).",
 )
 @db_option
-def report(run_ids, fmt, table, plot_path, db_path):
-    """Tables of runs (md: all tables; json: one object with every table; csv: one table, see --table).
+def report(run_ids, fmt, table, output, plot_path, db_path):
+    """Tables of runs (md: all tables; json: one object with every table; csv: one table, see --table;
+    html: one self-contained page with every table, an item browser and the flips between runs).
 
     Manifest, unconditional rates with 95% Wilson intervals, conditional
     (seed-style) rates, accuracy per family, and paired McNemar tests between models."""
+    if fmt == "html" and table:
+        raise click.UsageError("--table applies to md, csv and json; the html report has every table")
+    from ..report.html_report import build_html, write_report_file
+
     with queries.reading(db_path) as store:
         summaries, tables = build_report(store, run_ids)
-    click.echo(render(tables, fmt, table), nl=fmt != "csv")
+        text = build_html(store, summaries, tables) if fmt == "html" else render(tables, fmt, table)
+    if output:
+        written = write_report_file(text if fmt == "csv" else text + "\n", output)
+        click.echo(f"wrote {written}", err=True)
+    else:
+        click.echo(text, nl=fmt != "csv")
     if plot_path:
         from ..report.plot import plot_summaries
 

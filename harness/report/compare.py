@@ -49,7 +49,11 @@ def compare_runs(store: Store, run_a: dict, run_b: dict) -> RunComparison:
     label_a, label_b = labels_for([run_a, run_b])
     if label_a == label_b:  # the same run twice
         label_a, label_b = f"A {label_a}", f"B {label_b}"
-    a, b = summarize(store, run_a, label_a), summarize(store, run_b, label_b)
+    return compare_summaries(summarize(store, run_a, label_a), summarize(store, run_b, label_b))
+
+
+def compare_summaries(a: RunSummary, b: RunSummary) -> RunComparison:
+    """The flips between two already summarized runs (the HTML report compares every pair)."""
     result = RunComparison(a, b, paired(a, b))
     for item_id in sorted(a.items.keys() | b.items.keys()):
         if item_id not in b.items:

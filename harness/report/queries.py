@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import HarnessError
 from ..store import Store, default_db_path
 
-__all__ = ["items", "latest_run_of", "open_store", "parse_json", "reading", "select_runs"]
+__all__ = ["item_details", "items", "latest_run_of", "open_store", "parse_json", "reading", "select_runs"]
 
 # The columns the report needs per item; detail and raw text are read only by `show`.
 ITEM_COLUMNS = (
@@ -70,6 +70,15 @@ def latest_run_of(store: Store, model: str) -> dict:
 def items(store: Store, run_id: str):
     """Per-item verdict rows of one run (without raw output or detail), ordered by item id."""
     yield from store.db.query(f"select {ITEM_COLUMNS} from results where run_id = ? order by item_id", [run_id])
+
+
+def item_details(store: Store, run_id: str):
+    """Every stored field of one run's items, verdict and generation together (the HTML report's item browser)."""
+    yield from store.db.query(
+        "select r.*, g.output, g.infra_error, g.finish_reason from results r left join generations g "
+        "on g.run_id = r.run_id and g.item_id = r.item_id where r.run_id = ? order by r.item_id",
+        [run_id],
+    )
 
 
 def parse_json(text, default=None):

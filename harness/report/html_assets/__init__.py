@@ -1,0 +1,1 @@
+"""The HTML report's page template, style and script (package data read by harness.report.html_report)."""
