@@ -89,7 +89,7 @@ def _read(folder: Path, name: str) -> list[tuple[int, dict]]:
             for row in reader:
                 if None in row:
                     raise InputError(f"{path} line {reader.line_num}: more fields than the header has")
-                clean = {}
+                clean: dict[str, str | list[str]] = {}
                 for column in (*required, *(c for c in optional if c in header)):
                     value = (row.get(column) or "").strip()
                     if column in lists:

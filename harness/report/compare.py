@@ -112,11 +112,12 @@ def render(c: RunComparison, fmt: str = "md") -> str:
         )
     )
     lines += ["", pairs_table([p]).markdown()]
+    delta = p.delta_points or 0.0
     verdict = (
         "no discordant items"
         if not (p.only_a or p.only_b)
-        else f"B {'gains' if p.delta_points > 0 else 'loses' if p.delta_points < 0 else 'changes'} "
-        f"{num(abs(p.delta_points))} points on {p.n_shared} shared items; exact McNemar p = {p.p_value:.4g}"
+        else f"B {'gains' if delta > 0 else 'loses' if delta < 0 else 'changes'} "
+        f"{num(abs(delta))} points on {p.n_shared} shared items; exact McNemar p = {p.p_value:.4g}"
         + (" (unlikely to be noise at 0.05)" if p.p_value < 0.05 else " (consistent with noise at 0.05)")
     )
     lines += [verdict, ""]

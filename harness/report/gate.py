@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,7 +66,7 @@ def read_must_pass(path: str | Path) -> list[str]:
     return list(dict.fromkeys(item for item in ids if item))
 
 
-def baseline_data(summary: RunSummary, must_pass: list[str] = ()) -> dict:
+def baseline_data(summary: RunSummary, must_pass: Sequence[str] = ()) -> dict:
     return {
         "format": BASELINE_FORMAT,
         "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -79,7 +80,7 @@ def baseline_data(summary: RunSummary, must_pass: list[str] = ()) -> dict:
     }
 
 
-def save_baseline(store: Store, run: dict, path: str | Path, must_pass: list[str] = ()) -> tuple[dict, list[str]]:
+def save_baseline(store: Store, run: dict, path: str | Path, must_pass: Sequence[str] = ()) -> tuple[dict, list[str]]:
     """Writes the baseline file; returns it and warnings (must-pass items not correct in the run)."""
     summary = summarize(store, run)
     if not summary.items:
@@ -161,7 +162,7 @@ def evaluate(
     max_drop: float = 2.0,
     alpha: float = 0.05,
     max_infra_rate: float = 0.05,
-    must_pass: list[str] = (),
+    must_pass: Sequence[str] = (),
 ) -> GateResult:
     summary = summarize(store, run)
     base_items: dict[str, dict] = baseline["items"]
@@ -170,7 +171,7 @@ def evaluate(
         item: v.get("outcome") == "correct" for item, v in base_items.items() if Outcome.is_scored(v.get("outcome"))
     }
     pair = paired_counts(base_correct, summary.scored_correct(), "baseline", summary.label)
-    drop = -pair.delta_points if pair.n_shared else 0.0
+    drop = -(pair.delta_points or 0.0)
 
     items = []
     for item in sorted(base_items.keys() | summary.items.keys() | set(must)):

@@ -46,9 +46,9 @@ def junit_tree(result: GateResult) -> ET.ElementTree:
             note = "within noise" if verdict.status == "flip_down" else "improved"
             ET.SubElement(case, "system-out").text = f"{verdict.status.replace('_', ' ')} ({note}): {change}"
     _count(items)
-    root.set("tests", str(sum(int(s.get("tests")) for s in root)))
-    root.set("failures", str(sum(int(s.get("failures")) for s in root)))
-    root.set("skipped", str(sum(int(s.get("skipped")) for s in root)))
+    root.set("tests", str(sum(int(s.get("tests") or 0) for s in root)))
+    root.set("failures", str(sum(int(s.get("failures") or 0) for s in root)))
+    root.set("skipped", str(sum(int(s.get("skipped") or 0) for s in root)))
     ET.indent(root)
     return ET.ElementTree(root)
 

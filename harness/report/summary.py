@@ -159,7 +159,8 @@ class Paired:
     @property
     def delta_points(self) -> float | None:
         """B's accuracy minus A's, in percentage points, on the shared items."""
-        return self.acc_b - self.acc_a if self.n_shared else None
+        a, b = self.acc_a, self.acc_b
+        return b - a if a is not None and b is not None else None
 
 
 def paired_counts(

@@ -75,12 +75,12 @@ def pct(value: float | None, digits: int = 1) -> str:
 
 
 def rate_cell(rate: Rate, interval: bool = True) -> str:
-    if not rate.n:
+    percent, bounds = rate.pct, rate.ci
+    if percent is None or bounds is None:
         return "–"
     if not interval:
-        return num(rate.pct)
-    low, high = rate.ci
-    return f"{num(rate.pct)} [{num(low)}, {num(high)}]"
+        return num(percent)
+    return f"{num(percent)} [{num(bounds[0])}, {num(bounds[1])}]"
 
 
 def duration(ms: float | None) -> str:
@@ -294,11 +294,11 @@ def families_table(summaries: list[RunSummary]) -> Table:
                     "k": rate.k,
                     "n": rate.n,
                     "pct": rounded(rate.pct),
-                    "lo": rounded(rate.ci[0]),
-                    "hi": rounded(rate.ci[1]),
+                    "lo": rounded(rate.ci[0]) if rate.ci else None,
+                    "hi": rounded(rate.ci[1]) if rate.ci else None,
                 }
             )
-            row.append(f"{num(rate.pct)} ({rate.k}/{rate.n})")
+            row.append(f"{pct(rate.pct)} ({rate.k}/{rate.n})")
         rows.append(row)
     return Table("families", "Accuracy by family (% correct, k/n)", records, ["model", *families], rows)
 

@@ -27,8 +27,9 @@ def find_item(store: Store, run: dict, item_id: str) -> dict:
         for r in store.db.query("select item_id from results where run_id = ? order by item_id", [run["id"]])
     ]
     prefixed = [i for i in ids if i.startswith(item_id)]
-    if len(prefixed) == 1:
-        return store.result(run["id"], prefixed[0])
+    found = store.result(run["id"], prefixed[0]) if len(prefixed) == 1 else None
+    if found:
+        return found
     if len(prefixed) > 1:
         raise HarnessError(
             f"item id prefix {item_id!r} is ambiguous in run {run['id']}: "
@@ -149,7 +150,8 @@ class Group:
 
 
 def triage(store: Store, run: dict, examples: int = 3) -> dict:
-    by_outcome, by_family, by_reason, by_class, infra = (defaultdict(Group) for _ in range(5))
+    groups: list[defaultdict[str, Group]] = [defaultdict(Group) for _ in range(5)]
+    by_outcome, by_family, by_reason, by_class, infra = groups
     scored_per_family: dict[str, int] = defaultdict(int)
     n_scored = n_failed = 0
     for row in queries.items(store, run["id"]):

@@ -81,11 +81,11 @@ class Store:
     def create_run(self, **fields) -> str:
         run_id = new_run_id()
         record = {"id": run_id, "status": "running", "started_at": now(), **fields}
-        self._write(lambda: self.db["runs"].insert(_jsonify(record)))
+        self._write(lambda: self.db.table("runs").insert(_jsonify(record)))
         return run_id
 
     def update_run(self, run_id: str, **fields) -> None:
-        self._write(lambda: self.db["runs"].update(run_id, _jsonify(fields)))
+        self._write(lambda: self.db.table("runs").update(run_id, _jsonify(fields)))
 
     def get_run(self, run_id: str) -> dict:
         rows = list(
