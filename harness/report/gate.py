@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import HarnessError, InputError
+from ..outputs import check_output
 from ..store import Store
 from ..verdict import Outcome
 from .summary import RunSummary, paired_counts, summarize
@@ -79,8 +80,12 @@ def baseline_data(summary: RunSummary, must_pass: list[str] = ()) -> dict:
     }
 
 
-def save_baseline(store: Store, run: dict, path: str | Path, must_pass: list[str] = ()) -> tuple[dict, list[str]]:
-    """Writes the baseline file; returns it and warnings (must-pass items not correct in the run)."""
+def save_baseline(
+    store: Store, run: dict, path: str | Path, must_pass: list[str] = (), force: bool = False
+) -> tuple[dict, list[str]]:
+    """Writes the baseline file (an existing one only with `force`); returns it and warnings
+    (must-pass items not correct in the run)."""
+    check_output(path, "baseline", force=force, keep_existing=True)
     summary = summarize(store, run)
     if not summary.items:
         raise HarnessError(f"run {run['id']} has no results: nothing to save as a baseline")
