@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from click.testing import CliRunner
 
 from harness.cli.main import cli
@@ -22,6 +23,7 @@ def error_lines(output: str) -> list[str]:
     return [line for line in output.splitlines() if line.strip()]
 
 
+@pytest.mark.slow
 def test_a_run_that_fails_on_a_locked_database_is_not_left_running(tiny_graph, tmp_path):  # noqa: F811
     suite = big_suite(tmp_path, copies=150)  # 1200 items
     db = tmp_path / "r.db"
