@@ -192,7 +192,8 @@ def test_report_plot_needs_an_image_suffix_and_never_overwrites_the_database(sto
 def test_report_reads_a_database_it_cannot_write(store, tmp_path, monkeypatch):
     add_run(store, "gold", {"F1-0001": "correct", "F1-0002": "wrong_result"})
     store.close()
-    monkeypatch.setattr("harness.report.queries.os.access", lambda path, mode: False)  # as on a read-only mount
+    real_access = os.access  # as on a read-only mount: readable, never writable
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if mode & os.W_OK else real_access(path, mode))
     result = invoke("report", "--format", "json")
     assert result.exit_code == 0, result.output
     assert "gold" in result.stdout
