@@ -187,6 +187,8 @@ def test_report_plot_needs_an_image_suffix_and_never_overwrites_the_database(sto
     message = only_error(invoke("report", "--plot", tmp_path / "copy.png"))
     assert "is a SQLite database; refusing to overwrite it with the plot" in message
     assert (tmp_path / "copy.png").read_bytes()[:15] == b"SQLite format 3"
+    message = only_error(invoke("report", "--output", tmp_path / "copy.png"))
+    assert "is a SQLite database; refusing to overwrite it with the report" in message
 
 
 def test_report_reads_a_database_it_cannot_write(store, tmp_path, monkeypatch):
