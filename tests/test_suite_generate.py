@@ -51,7 +51,9 @@ def test_generate_twice_gives_byte_identical_files_equal_to_the_committed_suite(
     for name in ("items.jsonl", "manifest.json"):
         fresh = (tmp_path / "again" / name).read_bytes()
         assert fresh == (demo_suite.folder / name).read_bytes(), name
-        assert fresh == (COMMITTED / name).read_bytes(), f"suites/demo/{name} is stale: run `harness suite generate`"
+        assert fresh == (COMMITTED / name).read_bytes(), (
+            f"suites/demo/{name} is stale: run `harness suite generate --force`"
+        )
 
 
 def test_another_seed_samples_other_questions(neo4j_driver, items):

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import InputError
 from ..suitegen.model import SuiteItem
+from ..text import valid_text
 
 if TYPE_CHECKING:
     from ..suitegen.model import Suite
@@ -35,6 +36,10 @@ class Generation:
     finish_reason: str | None = None
     retries: int = 0
     meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if isinstance(self.output, str):
+            self.output = valid_text(self.output)
 
 
 @dataclass

@@ -22,6 +22,7 @@ from pydantic import Field, model_validator
 
 from ..errors import ModelUnavailable
 from .base import Adapter, AdapterOptions, Generation
+from .grammar_check import check_grammar
 from .prompting import read_prompt, resolve_file, sha256_text, spec_relative
 
 GGUF_MAGIC = b"GGUF"
@@ -123,6 +124,11 @@ class LlamaCppAdapter(Adapter):
         layers = self.options["n_gpu_layers"]
         layers = (-1 if gpu else 0) if layers == "auto" else int(layers)
         flash = gpu if self.options["flash_attn"] == "auto" else bool(self.options["flash_attn"])
+        grammar_text = None
+        if self.options["grammar_file"]:
+            grammar_path = resolve_file(self.spec, self.options["grammar_file"], "grammars")
+            grammar_text = grammar_path.read_text(encoding="utf-8")
+            check_grammar(self.path, grammar_path)  # before the model loads; a bad grammar can crash llama.cpp
         started = time.perf_counter()
         try:
             llm = llama_cpp.Llama(
@@ -149,9 +155,7 @@ class LlamaCppAdapter(Adapter):
         self._eos_text = llm._model.token_get_text(eos) if eos != -1 else ""
         bos_text = llm._model.token_get_text(bos) if bos != -1 else ""
         self._formatter = Jinja2ChatFormatter(template=template, eos_token=self._eos_text, bos_token=bos_text)
-        grammar_text = None
-        if self.options["grammar_file"]:
-            grammar_text = resolve_file(self.spec, self.options["grammar_file"], "grammars").read_text(encoding="utf-8")
+        if grammar_text is not None:
             try:
                 self._grammar = llama_cpp.LlamaGrammar.from_string(grammar_text, verbose=False)
             except ValueError as exc:

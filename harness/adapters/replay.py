@@ -32,6 +32,8 @@ def read_replay_file(path: str | Path) -> dict[str, dict]:
         if str(record["id"]) in records:
             raise InputError(f"{path} line {number}: duplicate id {record['id']!r}")
         records[str(record["id"])] = record
+    if not records:
+        raise InputError(f'{path}: no records (expected JSONL lines of {{"id": ..., "output": ...}})')
     return records
 
 

@@ -21,6 +21,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from ..errors import InputError, ModelUnavailable
+from ..names import plain_name
 from .base import ModelSpec, validate_options
 from .registry import ADAPTERS, adapter_class
 
@@ -61,7 +62,7 @@ def read_spec_file(path: Path) -> ModelSpec:
 
 
 def load_spec(name: str) -> ModelSpec:
-    path = models_dir() / f"{name}.toml"
+    path = models_dir() / f"{plain_name(name, 'model name')}.toml"
     if path.is_file():
         return read_spec_file(path)
     if name in BUILTIN:

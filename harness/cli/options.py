@@ -58,3 +58,19 @@ def json_option(command):
         return command(*args, as_json=fmt == "json", **kwargs)
 
     return wrapper
+
+
+def plain_name_callback(what: str):
+    """A click callback: a bad name is a usage error (exit 2) naming the option."""
+    from ..errors import InputError
+    from ..names import plain_name
+
+    def callback(ctx, param, value):
+        if value is None:
+            return value
+        try:
+            return plain_name(value, what)
+        except InputError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return callback

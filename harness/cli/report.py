@@ -39,7 +39,7 @@ from .options import db_option, format_option, json_option
     type=click.Path(dir_okay=False),
     default=None,
     metavar="FILE.png",
-    help="Also write a bar chart of syntax/execution/accuracy with 95% intervals (needs the plot extra).",
+    help="Also write a bar chart (.png, .svg or .pdf) of syntax/execution/accuracy with 95% intervals (needs the plot extra).",
 )
 @db_option
 def report(run_ids, fmt, table, output, plot_path, db_path):
@@ -52,6 +52,10 @@ def report(run_ids, fmt, table, output, plot_path, db_path):
         raise click.UsageError("--table applies to md, csv and json; the html report has every table")
     from ..report.html_report import build_html, write_report_file
 
+    if plot_path:
+        from ..report.plot import plot_target
+
+        plot_target(plot_path)
     with queries.reading(db_path) as store:
         summaries, tables = build_report(store, run_ids)
         text = build_html(store, summaries, tables) if fmt == "html" else render(tables, fmt, table)
@@ -93,12 +97,13 @@ def baseline():
     default=None,
     help="Item ids (one per line, or a JSON list) that must stay correct.",
 )
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 @db_option
-def baseline_save(run, file, must_pass_file, db_path):
+def baseline_save(run, file, must_pass_file, force, db_path):
     """Write RUN's summary and per-item outcomes to FILE (JSON)."""
     must_pass = gate_lib.read_must_pass(must_pass_file) if must_pass_file else []
     with queries.reading(db_path) as store:
-        data, warnings = gate_lib.save_baseline(store, store.get_run(run), file, must_pass)
+        data, warnings = gate_lib.save_baseline(store, store.get_run(run), file, must_pass, force=force)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     summary = data["summary"]

@@ -11,7 +11,7 @@ from ..suitegen import export as export_mod
 from ..suitegen import generate as generate_mod
 from ..suitegen import importer, io
 from ..suitegen import lint as lint_mod
-from .options import json_option, neo4j_option
+from .options import json_option, neo4j_option, plain_name_callback
 
 
 @click.group("suite")
@@ -20,16 +20,22 @@ def group():
 
 
 @group.command("generate")
-@click.option("--name", default="demo", show_default=True, help="Suite name (folder under suites/).")
+@click.option(
+    "--name",
+    default="demo",
+    show_default=True,
+    callback=plain_name_callback("suite name"),
+    help="Suite name (folder under suites/).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed: same graph + seed = same files.")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Output folder (default: suites/<name>).")
 @click.option(
     "--groups",
     "groups_per_template",
-    type=click.IntRange(1),
+    type=click.IntRange(1, generate_mod.MAX_GROUPS),
     default=generate_mod.Options.groups_per_template,
     show_default=True,
-    help="Base questions per template.",
+    help=f"Base questions per template (at most {generate_mod.MAX_GROUPS}).",
 )
 @click.option(
     "--test-fraction",
@@ -53,8 +59,11 @@ def group():
     metavar="N",
     help="Per template, the last N paraphrase wordings are used in test questions only (0: none).",
 )
+@click.option("--force", is_flag=True, help="Replace an existing suite of that name.")
 @neo4j_option
-def generate(name, seed, out, groups_per_template, test_fraction, holdout_fraction, heldout_wordings, neo4j_backend):
+def generate(
+    name, seed, out, groups_per_template, test_fraction, holdout_fraction, heldout_wordings, force, neo4j_backend
+):
     """Generate a suite (all six families) from the graph loaded in the current Neo4j."""
     options = generate_mod.Options(
         seed=seed,
@@ -63,7 +72,9 @@ def generate(name, seed, out, groups_per_template, test_fraction, holdout_fracti
         holdout_fraction=holdout_fraction,
         heldout_wordings=heldout_wordings,
     )
-    suite = generate_mod.generate_suite(name, out, options, neo4j_backend, progress=lambda m: click.echo(m, err=True))
+    suite = generate_mod.generate_suite(
+        name, out, options, neo4j_backend, progress=lambda m: click.echo(m, err=True), force=force
+    )
     splits = suite.manifest["counts"]["splits"]
     click.echo(
         f"wrote {suite.manifest['n_items']} items ({splits.get('test', 0)} test, {splits.get('train', 0)} train) "
@@ -167,7 +178,9 @@ def show(suite, item_id, as_json):
 
 @group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--name", required=True, help="Suite name (folder under suites/).")
+@click.option(
+    "--name", required=True, callback=plain_name_callback("suite name"), help="Suite name (folder under suites/)."
+)
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Output folder (default: suites/<name>).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for assigning splits by group.")
 @click.option(

@@ -5,22 +5,31 @@ from __future__ import annotations
 import logging
 
 from neo4j import GraphDatabase
-from neo4j.exceptions import AuthError, ServiceUnavailable
+from neo4j.exceptions import AuthError, ConfigurationError, ServiceUnavailable
 
 from ..errors import Neo4jUnavailable
 from .instance import Neo4jInstance
 
-logging.getLogger("neo4j").setLevel(logging.ERROR)
+# The driver logs each dead connection at ERROR on stderr; the harness reports them as one line itself.
+logging.getLogger("neo4j").setLevel(logging.CRITICAL)
+
+
+def one_line(exc: Exception) -> str:
+    """The driver's message on one line, whole (its first line often ends in ':')."""
+    return " ".join(str(exc).split())[:400] or type(exc).__name__
 
 
 def open_driver(instance: Neo4jInstance, *, check: bool = True):
-    driver = GraphDatabase.driver(
-        instance.uri,
-        auth=instance.auth,
-        connection_timeout=5.0,
-        connection_acquisition_timeout=30.0,
-        warn_notification_severity="OFF",
-    )
+    try:
+        driver = GraphDatabase.driver(
+            instance.uri,
+            auth=instance.auth,
+            connection_timeout=5.0,
+            connection_acquisition_timeout=30.0,
+            warn_notification_severity="OFF",
+        )
+    except (ConfigurationError, ValueError, ImportError) as exc:
+        raise Neo4jUnavailable(f"cannot use Neo4j address {instance.uri!r}: {one_line(exc)}") from None
     if check:
         try:
             driver.verify_connectivity()
@@ -31,9 +40,7 @@ def open_driver(instance: Neo4jInstance, *, check: bool = True):
             ) from None
         except (ServiceUnavailable, OSError, ValueError) as exc:
             driver.close()
-            raise Neo4jUnavailable(
-                f"Neo4j at {instance.uri} is unreachable: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-            ) from None
+            raise Neo4jUnavailable(f"Neo4j at {instance.uri} is unreachable: {one_line(exc)}") from None
     return driver
 
 

@@ -19,6 +19,7 @@ from .instance import Neo4jInstance, clear_record, load_record, save_record, ter
 from .version import NEO4J_VERSION
 
 BACKENDS = ("auto", "uri", "docker", "jvm")
+BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 READY_MARK = "HARNESS_NEO4J_READY"
 
 
@@ -53,6 +54,12 @@ def uri_instance() -> Neo4jInstance:
     uri = os.environ.get("NEO4J_URI")
     if not uri:
         raise Neo4jUnavailable("the uri backend needs NEO4J_URI (and NEO4J_USER/NEO4J_PASSWORD if auth is on)")
+    scheme, _, rest = uri.partition("://")
+    if scheme.lower() not in BOLT_SCHEMES or not rest.strip("/"):
+        raise Neo4jUnavailable(
+            f"NEO4J_URI {uri!r} is not a Bolt address: use bolt://HOST:7687 or neo4j://HOST:7687 "
+            f"(schemes: {', '.join(BOLT_SCHEMES)})"
+        )
     user = os.environ.get("NEO4J_USER") or os.environ.get("NEO4J_USERNAME")
     password = os.environ.get("NEO4J_PASSWORD")
     if password and not user:

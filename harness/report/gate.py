@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import HarnessError, InputError
+from ..outputs import check_output
 from ..store import Store
 from ..verdict import Outcome
 from .summary import RunSummary, paired_counts, summarize
@@ -80,8 +81,12 @@ def baseline_data(summary: RunSummary, must_pass: Sequence[str] = ()) -> dict:
     }
 
 
-def save_baseline(store: Store, run: dict, path: str | Path, must_pass: Sequence[str] = ()) -> tuple[dict, list[str]]:
-    """Writes the baseline file; returns it and warnings (must-pass items not correct in the run)."""
+def save_baseline(
+    store: Store, run: dict, path: str | Path, must_pass: Sequence[str] = (), force: bool = False
+) -> tuple[dict, list[str]]:
+    """Writes the baseline file (an existing one only with `force`); returns it and warnings
+    (must-pass items not correct in the run)."""
+    check_output(path, "baseline", force=force, keep_existing=True)
     summary = summarize(store, run)
     if not summary.items:
         raise HarnessError(f"run {run['id']} has no results: nothing to save as a baseline")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import HarnessError
+from ..outputs import check_output
 from ..store import Store
 from ..suitegen.io import atomic_write
 from ..verdict import SCORED
@@ -141,7 +142,7 @@ def build_html(store: Store, summaries: list[RunSummary], tables: dict[str, Tabl
 
 def write_report_file(text: str, path: str | Path) -> str:
     """Write a report atomically (never half-written); returns a line saying where and how big."""
-    target = Path(path)
+    target = check_output(path, "report")
     try:
         atomic_write(target, text)
     except OSError as exc:

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ..errors import HarnessError
+from ..outputs import check_output
 from .gate import GateResult
 
 
@@ -62,7 +63,7 @@ def _count(suite: ET.Element) -> None:
 
 
 def write_junit(result: GateResult, path: str | Path) -> None:
-    target = Path(path)
+    target = check_output(path, "JUnit XML")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         junit_tree(result).write(target, encoding="utf-8", xml_declaration=True)

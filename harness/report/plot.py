@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import HarnessError
+from ..errors import HarnessError, InputError
+from ..outputs import check_output
 from .summary import RunSummary
 from .tables import num
 
@@ -15,6 +16,17 @@ LEVELS = (
     ("execution", "Execution success", "#55A868"),
     ("accuracy", "Output accuracy", "#C44E52"),
 )
+
+
+PLOT_FORMATS = ("png", "svg", "pdf")
+
+
+def plot_target(path: str | Path) -> Path:
+    """The plot file, checked before any work: a known image suffix, never over a results database."""
+    target = check_output(path, "plot")
+    if target.suffix.lower().lstrip(".") not in PLOT_FORMATS:
+        raise InputError(f"--plot {target}: name the file .png, .svg or .pdf (the suffix picks the format)")
+    return target
 
 
 def _pyplot():
@@ -79,10 +91,10 @@ def plot_summaries(summaries: list[RunSummary], path: str | Path) -> Path:
     ax.spines["left"].set_bounds(0, 100)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False, fontsize=9)
     fig.tight_layout()
-    target = Path(path)
+    target = plot_target(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(target, format="png")
+        fig.savefig(target, format=target.suffix.lower().lstrip("."))
     except OSError as exc:
         raise HarnessError(f"cannot write plot {target}: {exc.strerror or exc}") from None
     finally:

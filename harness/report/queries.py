@@ -7,6 +7,7 @@ store for reading never creates a database file: a missing file is an error.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +29,8 @@ def open_store(path: str | Path | None = None) -> Store:
     target = Path(path) if path else default_db_path()
     if not target.is_file():
         raise HarnessError(f"no results database at {target}: run `harness run --model NAME` first, or pass --db")
-    return Store(target)
+    writable = os.access(target, os.W_OK) and os.access(target.parent, os.W_OK)
+    return Store(target, readonly=not writable)  # a read-only mount can still be reported on
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from ..judge.outcome import judge_output
 from ..store import Store
 from ..suitegen.model import SuiteItem
 from ..verdict import Outcome, Verdict
+from .guard import Neo4jLost
 
 GOLD_TIMEOUT_S = 30.0
 GOLD_ROW_CAP = 100_000
@@ -148,12 +149,31 @@ def run_items(
                         _record(store, run_id, item, generation, verdict, gold, attempts[item.id])
                         recorded += 1
                         on_item(verdict.outcome.value, verdict.scored)
-        except BaseException:
+        except BaseException as exc:
             for future in [*generating, *judging]:
                 future.cancel()
+            if isinstance(exc, Neo4jLost):
+                _record_in_flight(store, run_id, fingerprint, generating, judging, attempts, str(exc))
             gen_pool.shutdown(wait=False, cancel_futures=True)
             judge_pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+def _record_in_flight(
+    store: Store, run_id: str, fingerprint: str, generating: dict, judging: dict, attempts: dict, why: str
+) -> None:
+    """Neo4j is gone: items being judged get their verdict (infra_db when the server was needed),
+    items whose model call was under way are recorded as infra_db with their output; items not
+    yet sent to the model were cancelled and are not recorded."""
+    in_flight = [(item, generation, future) for future, (item, generation) in judging.items()]
+    in_flight += [(item, future.result(), None) for future, item in generating.items() if not future.cancelled()]
+    for item, generation, judged in in_flight:
+        verdict, gold = Verdict.infra(Outcome.INFRA_DB, f"not judged: {why}", "harness.Neo4jLost"), None
+        if judged is not None and not judged.cancelled():
+            verdict, fresh = judged.result()
+            gold = None if fresh is None else {"fingerprint": fingerprint, "cypher": item.cypher, **fresh}
+        attempts[item.id] = attempts.get(item.id, 0) + 1
+        _record(store, run_id, item, generation, verdict, gold, attempts[item.id])
 
 
 @contextmanager

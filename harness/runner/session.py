@@ -24,6 +24,7 @@ from ..store import Store
 from ..store.db import now
 from ..suitegen.model import Suite, open_suite
 from ..verdict import Outcome
+from .guard import Neo4jBreaker, Neo4jLost, end_run, fingerprint_or_none, resume_hint
 from .metadata import HARNESS_VERSION, git_commit, host, options_key
 from .pipeline import Limits, run_items
 from .progress import Progress
@@ -164,6 +165,8 @@ class RunSession:
         todo = sum(1 for _ in plan.items(done))
         gen_workers = max(1, min(request.concurrency or adapter.max_concurrency, adapter.max_concurrency, 32))
         progress = Progress(todo, f"{plan.spec.name} {run_id}", enabled=request.progress)
+        uri = self.instance.uri
+        breaker = Neo4jBreaker(self.driver, uri)
         status = "interrupted"
         try:
             recorded = run_items(
@@ -176,34 +179,45 @@ class RunSession:
                 gen_workers=gen_workers,
                 judge_workers=request.judge_workers,
                 limits=plan.limits,
-                on_item=progress.update,
+                on_item=breaker.watching(progress.update),
             )
             status = "finished"
         except KeyboardInterrupt:
-            store.update_run(run_id, status="interrupted")
+            end_run(store, run_id, status="interrupted")
             raise RunInterrupted(
                 f"run {run_id} interrupted after {progress.done} items this time; "
                 f"continue it with `harness run --model {plan.spec.name} --resume`"
             ) from None
+        except Neo4jLost as exc:
+            end_run(store, run_id, status="interrupted", error=str(exc))
+            raise Neo4jLost(resume_hint(run_id, plan.spec.name, uri)) from None
         except BaseException as exc:
-            store.update_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+            end_run(store, run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
             raise
         finally:
             progress.close()
-            graph_after = fingerprint(self.driver)
-            if graph_after != graph_before:
-                store.update_run(
-                    run_id, status="failed", fingerprint_after=graph_after, error="the graph changed during the run"
+            graph_after = fingerprint_or_none(self.driver)
+            if graph_after is not None and graph_after != graph_before:
+                end_run(
+                    store,
+                    run_id,
+                    status="failed",
+                    fingerprint_after=graph_after,
+                    error="the graph changed during the run",
                 )
                 raise HarnessError(
                     f"the graph changed during run {run_id} (fingerprint {graph_before[:12]} -> {graph_after[:12]}): "
                     "its verdicts are not trustworthy; reload the graph"
                 )
+        if graph_after is None:  # every item judged, but the graph can no longer be checked
+            end_run(store, run_id, status="interrupted", error=f"Neo4j at {uri} went away at the end of the run")
+            raise Neo4jLost(resume_hint(run_id, plan.spec.name, uri))
         counts = store.outcome_counts(run_id)
         infra_left = sum(n for outcome, n in counts.items() if not Outcome.is_scored(outcome))
         if status == "finished" and infra_left:
             status = "incomplete"  # `--resume` picks it up again and retries the infra errors
-        store.update_run(
+        end_run(
+            store,
             run_id,
             status=status,
             fingerprint_after=graph_after,
@@ -267,6 +281,9 @@ def _plan(request: RunRequest, spec: ModelSpec, suite_name: str, extra_options: 
     if request.split not in ("train", "test"):
         raise InputError(f"split must be train or test, not {request.split!r}")
     suite = open_suite(suite_name)
+    mismatch = suite.manifest_mismatch()
+    if mismatch:
+        raise InputError(mismatch)
     extra = dict(extra_options or {})
     if request.replay:
         extra["replay"] = request.replay
@@ -279,7 +296,7 @@ def _plan(request: RunRequest, spec: ModelSpec, suite_name: str, extra_options: 
         extra_options=extra,
     )
     if next(plan.items(), None) is None:
-        raise InputError(f"suite {suite.name!r} has no {request.split} items")
+        raise InputError(f"suite {suite.name!r} in {suite.folder} has no {request.split} items ({suite.items_path})")
     return plan
 
 
@@ -310,6 +327,11 @@ def rescore(
     """Judge an earlier run's stored generations again, as a new run; the model is not called."""
     with Store(db_path) as store:
         original = store.get_run(run_id)
+        if original["status"] == "running":
+            raise HarnessError(
+                f"run {original['id']} is still running: rescore it once it has ended "
+                f"(if its process died, `harness run --run-id {original['id']}` finishes it first)"
+            )
         generations = {row["item_id"]: row for row in store.generations(original["id"])}
     if original.get("imported_from"):
         raise HarnessError(

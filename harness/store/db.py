@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from ..errors import HarnessError
+from ..text import valid_text
 from ..verdict import Verdict
 from .migrations import migrations
 
@@ -42,17 +43,29 @@ def cypher_hash(cypher: str) -> str:
 
 
 class Store:
-    def __init__(self, path: str | Path | None = None):
+    def __init__(self, path: str | Path | None = None, *, readonly: bool = False):
+        """`readonly`: a file on a read-only mount (reports only); it is opened immutable, unmigrated."""
         self.path = Path(path) if path else default_db_path()
         try:
-            self.db = Database(self.path)
-            self.db.conn.execute("PRAGMA busy_timeout = 5000")
-            self.db.enable_wal()
-            # WAL + NORMAL: a commit survives a killed process (the resume promise) without an
-            # fsync per item; only a power loss can drop the last few items, which resume redoes.
-            self.db.conn.execute("PRAGMA synchronous = NORMAL")
-            self._check_not_newer()
-            migrations.apply(self.db)
+            if readonly:
+                uri = f"{self.path.resolve().as_uri()}?immutable=1".replace("file://", "file:", 1)
+                self.db = Database(sqlite3.connect(uri, uri=True, check_same_thread=False))
+                self._check_not_newer()
+            else:
+                self.db = Database(self.path)
+                self.db.conn.execute("PRAGMA busy_timeout = 5000")
+                self.db.enable_wal()
+                # WAL + NORMAL: a commit survives a killed process (the resume promise) without an
+                # fsync per item; only a power loss can drop the last few items, which resume redoes.
+                self.db.conn.execute("PRAGMA synchronous = NORMAL")
+                self._check_not_newer()
+                migrations.apply(self.db)
+            missing = [t for t in ("runs", "generations", "results", "gold_cache") if not self.db[t].exists()]
+            if missing:
+                raise HarnessError(
+                    f"{self.path} is damaged: table {', '.join(missing)} is missing; use another --db "
+                    "(or restore this one from a backup)"
+                )
             self._columns = {
                 table: set(self.db[table].columns_dict) for table in ("generations", "results", "gold_cache")
             }
@@ -220,10 +233,12 @@ def _gold_record(fingerprint: str, cypher: str, rows: list[dict], db_ms: float) 
 
 
 def _jsonify(record: dict) -> dict:
-    return {
-        k: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (dict, list, tuple)) else v
-        for k, v in record.items()
-    }
+    out = {}
+    for k, v in record.items():
+        if isinstance(v, (dict, list, tuple)):
+            v = json.dumps(v, ensure_ascii=False, default=str)
+        out[k] = valid_text(v) if isinstance(v, str) else v
+    return out
 
 
 def _store_error(path: Path, exc: sqlite3.DatabaseError) -> HarnessError:

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import InputError
+from ..outputs import check_output
 from .io import atomic_write
 from .model import open_suite
 
@@ -51,5 +52,5 @@ def export(suite_name: str, fmt: str = "sft", out: str | Path | None = None, spl
     lines = sft_lines(suite_name, split)
     text = "".join(line + "\n" for line in lines)
     if out:
-        atomic_write(Path(out), text)
+        atomic_write(check_output(out, "export"), text)
     return text, len(lines)

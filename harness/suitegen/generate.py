@@ -11,16 +11,18 @@ sorted inputs; gold expectations come from the graph. Same graph and seed, same 
 
 from __future__ import annotations
 
+import itertools
 import random
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import HarnessError
+from ..errors import HarnessError, InputError
 from ..graph import service
 from ..graph.fingerprint import fingerprint
+from ..names import plain_name
 from .gold import WORKERS, GoldError, GoldRunner, expectation
-from .io import write_suite
+from .io import refuse_to_replace, write_suite
 from .model import SuiteItem, suites_root
 from .scan import final_limit
 from .snapshot import read_snapshot
@@ -29,6 +31,8 @@ from .templates import Template, all_templates
 from .wording import SynonymIndex, base_item, group_items, heldout_wordings, normalize_question
 
 GENERATOR_VERSION = "2"
+# More base questions per template than any template has entities only makes sampling slower.
+MAX_GROUPS = 1000
 
 
 @dataclass(frozen=True)
@@ -97,8 +101,16 @@ def generate(driver, name: str = "demo", options: Options = Options(), progress=
     snap = read_snapshot(driver)
     synonyms = SynonymIndex(snap)
     templates = all_templates()
+    finished = itertools.count(1)
+
+    def sample(template: Template):
+        result = _sample_template(template, snap, options, driver)
+        if progress:  # sampling is the slow part: say how far it is
+            progress(f"sampled {template.id} ({next(finished)}/{len(templates)} templates)")
+        return result
+
     with ThreadPoolExecutor(WORKERS, thread_name_prefix="template") as pool:
-        sampled = list(pool.map(lambda t: _sample_template(t, snap, options, driver), templates))
+        sampled = list(pool.map(sample, templates))
     # Base questions first (a base question another template already asked is dropped), so
     # that splits can be assigned per group before the group is worded.
     bases: list[tuple[Template, random.Random, SuiteItem, dict]] = []
@@ -169,9 +181,19 @@ def generate(driver, name: str = "demo", options: Options = Options(), progress=
 
 
 def generate_suite(
-    name: str = "demo", out=None, options: Options = Options(), backend: str | None = None, progress=None
+    name: str = "demo",
+    out=None,
+    options: Options = Options(),
+    backend: str | None = None,
+    progress=None,
+    force: bool = False,
 ):
-    """Generate from the current Neo4j's graph and write `suites/<name>/` (or `out`) atomically."""
+    """Generate from the current Neo4j's graph and write `suites/<name>/` (or `out`) atomically;
+    an existing suite is replaced only with `force`."""
+    folder = Path(out) if out else suites_root() / plain_name(name, "suite name")
+    refuse_to_replace(folder, force)
+    if not 1 <= options.groups_per_template <= MAX_GROUPS:
+        raise InputError(f"groups per template must be between 1 and {MAX_GROUPS}, not {options.groups_per_template}")
     with service.connected(backend) as (_, driver):
         items, manifest = generate(driver, name, options, progress)
-    return write_suite(Path(out) if out else suites_root() / name, items, manifest)
+    return write_suite(folder, items, manifest)

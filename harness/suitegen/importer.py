@@ -20,10 +20,11 @@ from pathlib import Path
 from ..errors import InputError, Neo4jUnavailable
 from ..graph import service
 from ..graph.fingerprint import fingerprint
+from ..names import plain_name
 from .generate import GENERATOR_VERSION
 from .gold import GoldError, GoldRunner, expectation
-from .io import write_suite
-from .model import MANIFEST_FILE, Suite, SuiteItem, iter_jsonl_records, suites_root
+from .io import refuse_to_replace, write_suite
+from .model import Suite, SuiteItem, iter_jsonl_records, suites_root
 from .split import assign_splits
 
 SPLIT_MODES = ("auto", "test", "train")
@@ -107,9 +108,8 @@ def import_file(
     warn=lambda message: print(message, file=sys.stderr),
 ) -> Suite:
     path = Path(path)
-    folder = Path(out) if out else suites_root() / name
-    if (folder / MANIFEST_FILE).exists() and not force:
-        raise InputError(f"{folder} already holds a suite; pass --force to replace it")
+    folder = Path(out) if out else suites_root() / plain_name(name, "suite name")
+    refuse_to_replace(folder, force)
     if split not in SPLIT_MODES or duplicates not in DUPLICATE_POLICIES:
         raise InputError(f"split must be one of {SPLIT_MODES} and duplicates one of {DUPLICATE_POLICIES}")
     items, explicit = read_records(path, duplicates)

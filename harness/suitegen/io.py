@@ -50,6 +50,12 @@ def counts(items: list[SuiteItem]) -> dict:
     }
 
 
+def refuse_to_replace(folder: Path, force: bool) -> None:
+    """A suite folder is never replaced silently: the caller must pass --force."""
+    if (folder / MANIFEST_FILE).exists() and not force:
+        raise InputError(f"{folder} already holds a suite; pass --force to replace it")
+
+
 def write_suite(folder: Path, items: list[SuiteItem], manifest: dict) -> Suite:
     """Write items.jsonl then manifest.json (with counts and the items' hash) atomically."""
     text = items_text(items)
@@ -72,6 +78,8 @@ def list_suites(root: Path | None = None) -> list[dict]:
         entry = {"name": manifest.parent.name, "path": str(manifest.parent)}
         try:
             data = json.loads(manifest.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError(f"expected a JSON object, not {type(data).__name__}")
             splits = data.get("counts", {}).get("splits", {})
             entry.update(
                 items=data.get("n_items"),

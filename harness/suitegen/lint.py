@@ -3,9 +3,10 @@
 Hard problems (non-zero exit): a gold that errors, is non-deterministic (static signs, or
 two runs that differ), returns exactly its LIMIT without a total ORDER BY (which rows come
 back is then arbitrary), depends on the clock, duplicate questions, a group or gold query
-split across train and test, and a stored gold expectation that no longer matches the
-graph. Warnings: empty golds (reported, as an empty answer "matches" an empty answer),
-items without a stored expectation, a query with no final LIMIT.
+split across train and test, a stored gold expectation that no longer matches the graph,
+and a manifest.json that disagrees with items.jsonl (count, items_sha256). Warnings: empty
+golds (reported, as an empty answer "matches" an empty answer), items without a stored
+expectation, a query with no final LIMIT.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from dataclasses import dataclass, field
 from ..graph import service
 from ..graph.fingerprint import fingerprint
 from .gold import WORKERS, GoldError, expectation, run_many
-from .model import SuiteItem, open_suite
+from .model import MANIFEST_FILE, SuiteItem, open_suite
 from .scan import final_limit, totally_ordered, with_limit
 from .scan import problems as static_problems
 from .wording import normalize_question
 
-HARD = ("error", "nondeterministic", "exact_limit", "clock", "duplicate_question", "leakage", "stale")
+HARD = ("error", "nondeterministic", "exact_limit", "clock", "duplicate_question", "leakage", "stale", "manifest")
 
 
 @dataclass
@@ -189,4 +190,8 @@ def lint_suite(name_or_path: str, backend: str | None = None) -> LintReport:
     suite = open_suite(name_or_path)
     items = list(suite.items(split=None))
     with service.connected(backend) as (_, driver):
-        return lint_items(items, driver, suite=suite.name, suite_fingerprint=suite.manifest.get("graph_fingerprint"))
+        report = lint_items(items, driver, suite=suite.name, suite_fingerprint=suite.manifest.get("graph_fingerprint"))
+    mismatch = suite.manifest_mismatch()
+    if mismatch:
+        report.problems.insert(0, Problem(MANIFEST_FILE, "-", "manifest", mismatch))
+    return report

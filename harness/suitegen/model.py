@@ -180,11 +180,33 @@ class Suite:
                 yield item
 
     def content_hash(self) -> str:
-        digest = hashlib.sha256()
+        return self._hash_and_count()[0]
+
+    def _hash_and_count(self) -> tuple[str, int]:
+        digest, count = hashlib.sha256(), 0
         with open(self.items_path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-        return digest.hexdigest()
+            for line in handle:
+                digest.update(line)
+                count += bool(line.strip())
+        return digest.hexdigest(), count
+
+    def manifest_mismatch(self) -> str | None:
+        """None when manifest.json agrees with items.jsonl (item count, items_sha256); otherwise a
+        message saying which of the two was changed last, so the other one is stale."""
+        want_hash, want_count = self.manifest.get("items_sha256"), self.manifest.get("n_items")
+        if want_hash is None and want_count is None:
+            return None  # hand-made suites carry neither
+        digest, count = self._hash_and_count()
+        if want_hash in (None, digest) and want_count in (None, count):
+            return None
+        manifest_path = self.folder / MANIFEST_FILE
+        items_newer = self.items_path.stat().st_mtime >= manifest_path.stat().st_mtime
+        stale, newer = (MANIFEST_FILE, ITEMS_FILE) if items_newer else (ITEMS_FILE, MANIFEST_FILE)
+        return (
+            f"{self.folder}: {MANIFEST_FILE} says {want_count} items (items_sha256 {str(want_hash)[:12]}) but "
+            f"{ITEMS_FILE} has {count} (sha256 {digest[:12]}); {newer} was changed last, so {stale} is stale: "
+            "regenerate or re-import the suite"
+        )
 
 
 def open_suite(name_or_path: str) -> Suite:
@@ -196,6 +218,8 @@ def open_suite(name_or_path: str) -> Suite:
                 manifest = json.loads((folder / MANIFEST_FILE).read_text())
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise InputError(f"{folder / MANIFEST_FILE}: bad JSON ({exc})") from None
+            if not isinstance(manifest, dict):
+                raise InputError(f"{folder / MANIFEST_FILE}: expected a JSON object, not {type(manifest).__name__}")
             if not (folder / ITEMS_FILE).is_file():
                 raise InputError(f"{folder}: {ITEMS_FILE} is missing")
             return Suite(folder=folder, manifest=manifest)

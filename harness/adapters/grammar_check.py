@@ -1,0 +1,60 @@
+"""Checking a GBNF grammar before the model loads, in a child process.
+
+llama.cpp parses a grammar only when it builds the sampler, and a malformed grammar can
+crash the whole process there (SIGSEGV) before any Python error handling runs. So the
+grammar is parsed once in a throw-away child that loads only the model's vocabulary: a
+parse error or a crash there becomes one error naming the file.
+
+Run as `python -m harness.adapters.grammar_check MODEL.gguf GRAMMAR.gbnf` (exit 0: valid).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from ..errors import ModelUnavailable
+
+INVALID = 3
+
+
+def check_grammar(model_path: str | Path, grammar_path: str | Path, timeout_s: float = 300) -> None:
+    """Raises ModelUnavailable naming `grammar_path` unless llama.cpp parses it for this model's vocabulary."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", __name__, str(model_path), str(grammar_path)],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout_s,
+        )
+    except subprocess.TimeoutExpired:
+        raise ModelUnavailable(f"{grammar_path}: checking the grammar took over {timeout_s:.0f}s") from None
+    if done.returncode == 0:
+        return
+    said = [line.strip() for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    why = (
+        "llama.cpp cannot parse it"
+        if done.returncode == INVALID
+        else f"llama.cpp crashed on it (exit {done.returncode})"
+    )
+    hint = f": {said[-1][:200]}" if said else ""
+    raise ModelUnavailable(f"{grammar_path}: not a valid GBNF grammar ({why}{hint})")
+
+
+def _main(model_path: str, grammar_path: str) -> int:
+    import llama_cpp
+
+    text = Path(grammar_path).read_text(encoding="utf-8")
+    llm = llama_cpp.Llama(model_path=model_path, vocab_only=True, verbose=False)
+    sampler = llama_cpp.llama_sampler_init_grammar(llm._model.vocab, text.encode("utf-8"), b"root")
+    if not sampler:
+        print("parse error", file=sys.stderr)
+        return INVALID
+    llama_cpp.llama_sampler_free(sampler)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(*sys.argv[1:3]))
