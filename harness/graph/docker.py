@@ -182,15 +182,16 @@ def start(settings, *, detached: bool) -> tuple[Neo4jInstance, DockerHandle]:
         if not started:
             _remove_labelled(owner)
             _close_reaper(reaper)
+    container_id = container.get_wrapped_container().id
     instance = Neo4jInstance(
         backend="docker",
         uri=container.get_connection_url(),
         version=NEO4J_VERSION,
         user="neo4j",
         password=password,
-        container_id=container.get_wrapped_container().id,
+        container_id=container_id,
     )
-    return instance, DockerHandle(instance.container_id, reaper)
+    return instance, DockerHandle(container_id, reaper)
 
 
 def _remove_labelled(owner: str) -> None:
@@ -213,7 +214,7 @@ def _close_reaper(reaper: subprocess.Popen | None) -> None:
             reaper.kill()
 
 
-def stop(instance: Neo4jInstance, handle: DockerHandle | None = None) -> None:
+def stop(instance: Neo4jInstance, handle: object = None) -> None:
     """Remove the container and its volumes (the database lives in them). Gone already is fine."""
     from docker.errors import DockerException, NotFound
 
@@ -227,9 +228,11 @@ def stop(instance: Neo4jInstance, handle: DockerHandle | None = None) -> None:
             finally:
                 client.close()
     except DockerException as exc:
-        raise Neo4jUnavailable(f"could not remove container {instance.container_id[:12]}: {_one_line(exc)}") from None
+        raise Neo4jUnavailable(
+            f"could not remove container {(instance.container_id or '')[:12]}: {_one_line(exc)}"
+        ) from None
     finally:
-        _close_reaper(handle.reaper if handle else None)
+        _close_reaper(handle.reaper if isinstance(handle, DockerHandle) else None)
 
 
 def container_state(container_id: str | None) -> str:
