@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -162,9 +163,10 @@ def test_a_failing_test_leaves_no_container(use_docker, tmp_path):
         text=True,
         env={**os.environ, "PYTHONPATH": REPO},
     )
-    assert inner.returncode == 1 and "1 failed" in inner.stdout, inner.stdout + inner.stderr
-    started = [line.split()[1] for line in inner.stdout.splitlines() if line.startswith("CONTAINER")]
-    assert started and started[0] not in before
+    started = re.search(r"CONTAINER (\w+)", inner.stdout)
+    failed_as_planned = "assert instance.container_id is None" in inner.stdout and "1 failed" in inner.stdout
+    assert inner.returncode == 1 and started and failed_as_planned, inner.stdout[-4000:] + inner.stderr[-2000:]
+    assert started.group(1) not in before
     assert set(docker_backend.harness_containers()) == before
 
 
@@ -186,3 +188,20 @@ def test_a_killed_owner_leaves_no_container(use_docker, tmp_path):
         owner.send_signal(signal.SIGKILL)
         owner.wait()
     assert wait_removed(container_id), "the container outlived its SIGKILLed owner"
+
+
+def test_the_image_takes_any_password_neo4j_auth_names(use_docker):
+    """The entry point's contract for NEO4J_AUTH, with a password an option parser could misread."""
+    from testcontainers.community.neo4j import Neo4jContainer
+
+    password = "-starts-with-a-dash"
+    container = Neo4jContainer(use_docker, password=password).with_kwargs(
+        labels={docker_backend.CONTAINER_LABEL: "test-auth"}
+    )
+    container.with_env("NEO4J_dbms_security_auth__minimum__password__length", "8")
+    with container:
+        with GraphDatabase.driver(container.get_connection_url(), auth=("neo4j", password)) as driver:
+            records, _, _ = driver.execute_query(
+                "SHOW SETTINGS YIELD name, value WHERE name = 'dbms.security.auth_minimum_password_length' RETURN value"
+            )
+        assert [r["value"] for r in records] == ["8"]  # `__` -> `_` and `_` -> `.` in setting names

@@ -172,7 +172,7 @@ def start(settings, *, detached: bool) -> tuple[Neo4jInstance, DockerHandle]:
     ensure_image(image)
     owner = f"db-up-{secrets.token_hex(6)}" if detached else f"one-shot-{os.getpid()}-{secrets.token_hex(6)}"
     reaper = None if detached else start_reaper(owner)
-    password = secrets.token_urlsafe(18)
+    password = secrets.token_hex(16)  # never starts with "-", which entry points could take for an option
     container = build_container(container_spec(settings, password, owner))
     started = False
     try:

@@ -54,7 +54,7 @@ if [[ "${1:-neo4j}" != "neo4j" ]]; then exec "$@"; fi
 classpath="${NEO4J_HOME}/lib/*"
 if [[ -n "$auth_password" && ! -d /data/databases/system ]]; then
     NEO4J_CONF="${NEO4J_HOME}/conf" java -Xmx128m -cp "$classpath" org.neo4j.cli.AdminTool \
-        dbms set-initial-password "$auth_password" > /dev/null
+        dbms set-initial-password -- "$auth_password" > /dev/null  # `--`: a password may start with -
 fi
 
 heap_max="${settings[server.memory.heap.max_size]:-512M}"
