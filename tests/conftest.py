@@ -194,3 +194,17 @@ def loopback():
     yield start
     for server in servers:
         server.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Name each docker-backend test and its outcome, so a CI log shows they ran rather than skipped."""
+    lines = [
+        f"{outcome.upper()} {report.nodeid}" + (f" ({report.longrepr[2]})" if outcome == "skipped" else "")
+        for outcome in ("passed", "failed", "error", "skipped")
+        for report in terminalreporter.stats.get(outcome, [])
+        if "docker" in report.keywords and (report.when == "call" or outcome in ("skipped", "error"))
+    ]
+    if lines:
+        terminalreporter.write_sep("-", "docker backend tests")
+        for line in lines:
+            terminalreporter.write_line(line)
