@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 ACTIONLINT_VERSION ?= v1.7.7
 
-.PHONY: install run test test-fast lint clean tools browser
+.PHONY: install run test test-fast lint clean tools browser neo4j-image
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ run: install
 	$(BIN)/harness report
 	$(BIN)/harness report --format html -o report.html
 	@echo "HTML report: $(CURDIR)/report.html (open it in a browser; it works offline)"
+
+# A local Neo4j image for the docker backend on machines without an image registry (root: debootstrap).
+neo4j-image: install
+	$(BIN)/python scripts/build_neo4j_image.py
 
 # actionlint validates .github/workflows in the tests; built from the Go module proxy into .cache/bin.
 tools: .cache/bin/actionlint

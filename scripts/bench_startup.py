@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Benchmark a cold start: `harness db up` + `harness graph load` (demo graph), jars already cached.
+"""Benchmark a cold start: `harness db up` + `harness graph load` (demo graph), jars or image already local.
 
-Each repeat uses a fresh state folder, so nothing but the Maven jar cache is reused.
-Prints the median and range over the repeats, and the Neo4j memory settings used.
+Each repeat uses a fresh state folder (and, for docker, a fresh container), so nothing but the Maven
+jar cache or the local image is reused. With several backends, each repeat runs them in turn, so a
+noisy machine affects them alike. Prints the median and range per backend and the memory settings.
 
-    .venv/bin/python scripts/bench_startup.py [--repeats 5]
+    .venv/bin/python scripts/bench_startup.py [--repeats 5] [--backends jvm,docker]
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sys
 import tempfile
 import time
 
+from harness.graph.docker import neo4j_image
 from harness.graph.jvm import ServerSettings, ensure_runtime
 
 
@@ -28,29 +30,39 @@ def timed(command: list[str], env: dict) -> float:
     return time.perf_counter() - started
 
 
+def cold_start(harness: list[str], backend: str) -> tuple[float, float, float]:
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "HARNESS_HOME": home, "HARNESS_NEO4J": backend}
+        env.pop("NEO4J_URI", None)
+        try:
+            up = timed(harness + ["db", "up"], env)
+            load = timed(harness + ["graph", "load"], env)
+        finally:
+            subprocess.run(harness + ["db", "down"], env=env, capture_output=True)
+    return up, load, up + load
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--backends", default="jvm", help="comma-separated, run in turn: jvm,docker")
     args = parser.parse_args()
-    ensure_runtime()  # resolve jars once; the benchmark measures a cached cold start
+    backends = args.backends.split(",")
+    if "jvm" in backends:
+        ensure_runtime()  # resolve jars once; the benchmark measures a cached cold start
     harness = [sys.executable, "-m", "harness.cli.main"]
-    rows = []
+    rows: dict[str, list[tuple[float, float, float]]] = {backend: [] for backend in backends}
     for _ in range(args.repeats):
-        with tempfile.TemporaryDirectory() as home:
-            env = {**os.environ, "HARNESS_HOME": home, "HARNESS_NEO4J": "jvm"}
-            env.pop("NEO4J_URI", None)
-            try:
-                up = timed(harness + ["db", "up"], env)
-                load = timed(harness + ["graph", "load"], env)
-            finally:
-                subprocess.run(harness + ["db", "down"], env=env, capture_output=True)
-            rows.append((up, load, up + load))
+        for backend in backends:
+            rows[backend].append(cold_start(harness, backend))
     settings = ServerSettings()
-    print(f"Neo4j heap {settings.heap}, page cache {settings.pagecache}; {args.repeats} cold starts")
-    print(f"{'step':<22}{'median s':>10}{'min':>8}{'max':>8}")
-    for index, name in enumerate(("db up", "graph load (demo)", "total")):
-        values = [row[index] for row in rows]
-        print(f"{name:<22}{statistics.median(values):>10.1f}{min(values):>8.1f}{max(values):>8.1f}")
+    image = f", image {neo4j_image()}" if "docker" in backends else ""
+    print(f"Neo4j heap {settings.heap}, page cache {settings.pagecache}{image}; {args.repeats} cold starts per backend")
+    print(f"{'backend':<9}{'step':<22}{'median s':>10}{'min':>8}{'max':>8}")
+    for backend, runs in rows.items():
+        for index, name in enumerate(("db up", "graph load (demo)", "total")):
+            values = [row[index] for row in runs]
+            print(f"{backend:<9}{name:<22}{statistics.median(values):>10.1f}{min(values):>8.1f}{max(values):>8.1f}")
 
 
 if __name__ == "__main__":

@@ -11,11 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from harness.errors import Neo4jUnavailable
+from harness.graph import docker as docker_backend
 from harness.graph import provision
 from harness.graph.csv_source import read_graph_folder
 from harness.graph.driver import open_driver
 from harness.graph.fingerprint import fingerprint
+from harness.graph.instance import Neo4jInstance
 from harness.graph.loader import load_graph
+from harness.graph.version import DOCKER_IMAGE, LOCAL_IMAGE
 from harness.store import Store
 
 from .kit import LoopbackServer
@@ -78,6 +82,7 @@ def hermetic_env(tmp_path, monkeypatch):
         "GOOGLE_API_KEY",
         "GEMINI_API_KEY",
         "HARNESS_GEMINI_BASE_URL",
+        docker_backend.IMAGE_ENV,
     ):
         monkeypatch.delenv(name, raising=False)
     yield
@@ -96,6 +101,48 @@ def use_scratch_neo4j(scratch_neo4j, monkeypatch):
     monkeypatch.setenv("HARNESS_NEO4J", "uri")
     monkeypatch.setenv("NEO4J_URI", scratch_neo4j.uri)
     return scratch_neo4j
+
+
+@pytest.fixture(scope="session")
+def docker_image():
+    """The image docker-backend tests run: $HARNESS_NEO4J_IMAGE, else the local build, else the official one.
+
+    Skipped when no engine answers (failed instead under HARNESS_REQUIRE_DOCKER=1, as `.ci/run` sets).
+    At the end of the session, no container the harness labelled may be left that was not there before.
+    """
+    if not docker_backend.engine_available():
+        reason = (
+            f"no Docker engine answers (DOCKER_HOST={os.environ.get('DOCKER_HOST') or 'the default socket'}): "
+            "docker backend tests skipped (`bash .ci/run` starts an engine)"
+        )
+        if os.environ.get("HARNESS_REQUIRE_DOCKER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    # The harness's own cleanup is under test, not testcontainers' reaper (often not pullable).
+    os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+    wanted = os.environ.get(docker_backend.IMAGE_ENV)
+    candidates = [wanted] if wanted else [LOCAL_IMAGE, DOCKER_IMAGE]
+    image = next((name for name in candidates if docker_backend.image_present(name)), None)
+    if image is None:
+        try:
+            docker_backend.ensure_image(candidates[-1])
+        except Neo4jUnavailable as exc:
+            pytest.fail(f"{exc} (as root: .venv/bin/python scripts/build_neo4j_image.py)")
+        image = candidates[-1]
+    before = set(docker_backend.harness_containers())
+    yield image
+    left = set(docker_backend.harness_containers()) - before
+    for container_id in left:
+        docker_backend.stop(Neo4jInstance(backend="docker", uri="", container_id=container_id))
+    assert not left, f"the docker tests left containers behind (now removed): {sorted(left)}"
+
+
+@pytest.fixture
+def use_docker(docker_image, monkeypatch):
+    """Commands in this test run the docker backend with the session's image."""
+    monkeypatch.setenv(docker_backend.IMAGE_ENV, docker_image)
+    monkeypatch.setenv("HARNESS_NEO4J", "docker")
+    return docker_image
 
 
 @pytest.fixture
@@ -124,6 +171,7 @@ MARKER_FIXTURES = {
         "use_scratch_neo4j",
     },
     "llama": {"tiny_gguf"},
+    "docker": {"docker_image", "use_docker"},
 }
 
 
@@ -146,3 +194,17 @@ def loopback():
     yield start
     for server in servers:
         server.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Name each docker-backend test and its outcome, so a CI log shows they ran rather than skipped."""
+    lines = [
+        f"{outcome.upper()} {report.nodeid}" + (f" ({report.longrepr[2]})" if outcome == "skipped" else "")
+        for outcome in ("passed", "failed", "error", "skipped")
+        for report in terminalreporter.stats.get(outcome, [])
+        if "docker" in report.keywords and (report.when == "call" or outcome in ("skipped", "error"))
+    ]
+    if lines:
+        terminalreporter.write_sep("-", "docker backend tests")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from harness.cli.main import cli
 from harness.graph import docker as docker_backend
 from harness.graph import provision
-from harness.graph.instance import pid_alive
+from harness.graph.instance import Neo4jInstance, pid_alive, save_record
 from harness.graph.jvm import ServerSettings
-from harness.graph.version import DOCKER_IMAGE, MAVEN_ARTIFACT, NEO4J_VERSION
+from harness.graph.version import DOCKER_IMAGE, LOCAL_IMAGE, MAVEN_ARTIFACT, NEO4J_VERSION
 
 
 def wait_dead(pid: int, timeout_s: float = 30) -> bool:
@@ -109,6 +109,28 @@ def test_docker_asked_for_without_an_engine_is_one_error_line(monkeypatch):
     assert result.stderr.startswith("Error: the docker backend was asked for but no Docker engine answers")
 
 
+def test_a_recorded_container_with_the_engine_stopped_gives_one_error_line_per_command(monkeypatch):
+    save_record(Neo4jInstance(backend="docker", uri="bolt://localhost:1", container_id="0123456789abcdef"))
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    status = CliRunner().invoke(cli, ["db", "status"])
+    assert status.exit_code == 1 and status.stdout.startswith("not running (stale record)")
+    info = CliRunner().invoke(cli, ["graph", "info"])
+    assert info.exit_code == 1 and info.stderr.startswith("Error: no Neo4j is running")
+    for command in (["db", "down"], ["db", "logs"]):
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 1, result.output
+        assert "container 0123456789ab" in result.stderr and "Traceback" not in result.output
+    assert CliRunner().invoke(cli, ["db", "status", "--json"]).exit_code == 1  # the record is kept for a retry
+
+
+def test_the_image_is_the_official_one_unless_harness_neo4j_image_names_another(monkeypatch):
+    assert docker_backend.neo4j_image() == DOCKER_IMAGE
+    monkeypatch.setenv("HARNESS_NEO4J_IMAGE", LOCAL_IMAGE)
+    spec = docker_backend.container_spec(ServerSettings(), password="pw-for-test", owner="db-up-1")
+    assert spec["image"] == LOCAL_IMAGE != DOCKER_IMAGE and not LOCAL_IMAGE.startswith("neo4j:")
+    assert spec["labels"] == {docker_backend.CONTAINER_LABEL: "db-up-1"}
+
+
 def test_docker_engine_probe_and_container_configuration(monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
     assert docker_backend.engine_available() is False
@@ -117,7 +139,7 @@ def test_docker_engine_probe_and_container_configuration(monkeypatch):
     assert env["NEO4J_server_memory_heap_max__size"] == "768m"
     assert env["NEO4J_server_memory_pagecache_size"] == "256m"
     assert env["NEO4J_db_transaction_timeout"] == "15s"
-    spec = docker_backend.container_spec(settings, password="pw-for-test")
+    spec = docker_backend.container_spec(settings, password="pw-for-test", owner="one-shot-1")
     assert spec["image"] == DOCKER_IMAGE == f"neo4j:{NEO4J_VERSION}-community"
     assert spec["env"] == env and spec["port"] == 7687
     assert MAVEN_ARTIFACT.endswith(":" + NEO4J_VERSION)  # one pinned version for both backends

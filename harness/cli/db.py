@@ -34,7 +34,7 @@ def up(neo4j_backend):
 def status(as_json):
     """Show the recorded server and whether it is alive."""
     instance = load_record()
-    info = {"running": bool(instance and instance.alive())}
+    info = {"running": bool(instance and provision.is_alive(instance))}
     if instance:
         info.update(
             backend=instance.backend,

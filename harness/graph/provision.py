@@ -158,8 +158,10 @@ def ephemeral(backend: str = "jvm", settings: jvm.ServerSettings | None = None):
 def up(option: str | None, settings: jvm.ServerSettings | None = None) -> tuple[Neo4jInstance, bool]:
     """`db up`: reuse the recorded server if alive, else start one and record it. Returns (instance, reused)."""
     existing = load_record()
-    if existing and existing.alive():
+    if existing and is_alive(existing):
         return existing, True
+    if existing and existing.backend == "docker" and docker_backend.container_state(existing.container_id) != "unknown":
+        docker_backend.stop(existing)  # a stopped container would otherwise keep its data
     clear_record()
     backend = choose_backend(option)
     if backend == "uri":
@@ -167,6 +169,13 @@ def up(option: str | None, settings: jvm.ServerSettings | None = None) -> tuple[
     instance, _ = start(backend, detached=True, settings=settings)
     save_record(instance)
     return instance, False
+
+
+def is_alive(instance: Neo4jInstance) -> bool:
+    """A recorded server still runs: its JVM process, or its container as the engine reports it."""
+    if instance.backend == "docker":
+        return docker_backend.container_state(instance.container_id) == "running"
+    return instance.alive()
 
 
 def down() -> Neo4jInstance | None:
@@ -184,7 +193,7 @@ def current(option: str | None = None) -> Neo4jInstance:
     if choice == "uri" or (choice == "auto" and os.environ.get("NEO4J_URI")):
         return uri_instance()
     record = load_record()
-    if record and record.alive() and choice in ("auto", record.backend):
+    if record and is_alive(record) and choice in ("auto", record.backend):
         return record
     raise Neo4jUnavailable(
         "no Neo4j is running: start one with `harness db up`, or set NEO4J_URI to an existing server"
