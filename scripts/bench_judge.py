@@ -16,11 +16,14 @@ Neo4j CPU is read from /proc for the JVM, client CPU from the child's rusage. Pr
 over the repeats and the ratios the judge is held to.
 
     .venv/bin/python scripts/bench_judge.py [--suite demo] [--repeats 3] [--judge-workers N]
+        [--baseline-src DIR]   # also the harness of another checkout, e.g. `git worktree add /tmp/base main`
+        [--reuse-server]       # the `harness db up` server instead of a fresh one
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -37,6 +40,7 @@ from bench_run import children_cpu_s, process_cpu_s
 from harness.graph import provision
 from harness.graph.csv_source import read_graph_folder
 from harness.graph.driver import open_driver
+from harness.graph.instance import load_record
 from harness.graph.loader import load_graph
 from harness.store import Store
 from harness.suitegen.model import open_suite
@@ -55,7 +59,6 @@ with GraphDatabase.driver(uri, auth=None) as driver, driver.session(default_acce
 print(correct)
 """
 FIRST_MATCH = re.compile(r"\bMATCH\b")
-VARIANTS = ("plain", "fresh", "warm", "startup")
 
 
 def write_workload(suite, path: Path) -> int:
@@ -98,78 +101,119 @@ def correct_of(db: Path, run_id: str) -> int:
         store.close()
 
 
+class Bench:
+    """The variants of one sitting, each a function of the repeat number returning its figures."""
+
+    def __init__(self, args, instance, tmp: Path):
+        self.suite = open_suite(args.suite)
+        self.tmp = tmp
+        self.pid = instance.pid
+        self.env = {**os.environ, "HARNESS_NEO4J": "uri", "NEO4J_URI": instance.uri}
+        self.uri = instance.uri
+        self.extra = ["--judge-workers", str(args.judge_workers)] if args.judge_workers else []
+        self.replay = tmp / "replay.jsonl"
+        self.n = write_workload(self.suite, self.replay)
+        self.plain_script = tmp / "plain.py"
+        self.plain_script.write_text(PLAIN_SCRIPT)
+        self.sources = {"": None}
+        if args.baseline_src:
+            self.sources["-base"] = str(Path(args.baseline_src).resolve())
+        self.warm_db = {tag: tmp / f"warm-template{tag}.db" for tag in self.sources}
+
+    def variants(self) -> dict:
+        variants = {"plain": self.plain}
+        for tag in self.sources:
+            variants[f"fresh{tag}"] = lambda repeat, tag=tag: self.harness(tag, f"fresh-{repeat}")
+            variants[f"warm{tag}"] = lambda repeat, tag=tag: self.harness(tag, f"warm-{repeat}", warm=True)
+        variants["startup"] = lambda repeat: self.harness("", f"startup-{repeat}", limit=1)
+        return variants
+
+    def plain(self, repeat: int) -> dict:
+        command = [sys.executable, str(self.plain_script), self.uri, str(self.replay)]
+        done, figures = measure(command, self.env, self.pid)
+        return {**figures, "correct": int(done.stdout.strip())}
+
+    def harness(self, tag: str, name: str, *, warm: bool = False, limit: int | None = None) -> dict:
+        db = self.tmp / f"{name}{tag}.db"
+        if warm:
+            shutil.copy(self.warm_db[tag], db)
+        env = {**self.env, "HARNESS_DB": str(db)}
+        if self.sources[tag]:
+            env["PYTHONPATH"] = self.sources[tag]
+        extra = [*self.extra, *(["--limit", str(limit)] if limit else [])]
+        done, figures = measure(harness_command(str(self.suite.folder), self.replay, extra), env, self.pid)
+        return {**figures, "correct": correct_of(db, done.stdout.strip())}
+
+    def warm_up(self) -> None:
+        """JIT and plan caches; also fills the gold cache of each warm template."""
+        for tag in self.sources:
+            self.harness(tag, "warm-template")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", default="demo")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--judge-workers", type=int, default=None, help="Passed to harness run (default: its own).")
+    parser.add_argument(
+        "--baseline-src", default=None, help="Also run the harness of this checkout (e.g. a `git worktree` of main)."
+    )
+    parser.add_argument(
+        "--reuse-server", action="store_true", help="Use the `harness db up` server (its graph is replaced)."
+    )
     args = parser.parse_args()
-    suite = open_suite(args.suite)
-    folder = str(suite.folder)
-    extra = ["--judge-workers", str(args.judge_workers)] if args.judge_workers else []
-    runs: dict[str, list[dict]] = {v: [] for v in VARIANTS}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         os.environ.setdefault("HARNESS_HOME", str(tmp))
-        replay = tmp / "replay.jsonl"
-        n = write_workload(suite, replay)
-        plain_script = tmp / "plain.py"
-        plain_script.write_text(PLAIN_SCRIPT)
-        with provision.ephemeral("jvm") as instance:
+        with contextlib.ExitStack() as stack:
+            instance = load_record() if args.reuse_server else stack.enter_context(provision.ephemeral("jvm"))
+            if instance is None or not instance.alive() or not instance.pid:
+                sys.exit("no local server from `harness db up` to reuse")
             driver = open_driver(instance)
             load_graph(driver, read_graph_folder(), replace=True)
             driver.close()
-            env = {**os.environ, "HARNESS_NEO4J": "uri", "NEO4J_URI": instance.uri}
-            warm_db = tmp / "warm-template.db"
-
-            def harness(db: Path, limit: list[str] = ()) -> dict:
-                done, figures = measure(
-                    harness_command(folder, replay, [*extra, *limit]), {**env, "HARNESS_DB": str(db)}, instance.pid
-                )
-                return {**figures, "correct": correct_of(db, done.stdout.strip())}
-
-            harness(warm_db)  # warm-up (JIT, plan caches) that also fills the gold cache of the warm template
+            bench = Bench(args, instance, tmp)
+            bench.warm_up()
+            variants = bench.variants()
+            names = list(variants)
+            runs: dict[str, list[dict]] = {name: [] for name in names}
             for repeat in range(args.repeats):
-                order = VARIANTS[repeat % len(VARIANTS) :] + VARIANTS[: repeat % len(VARIANTS)]
-                for variant in order:
-                    db = tmp / f"{variant}-{repeat}.db"
-                    if variant == "plain":
-                        done, figures = measure(
-                            [sys.executable, str(plain_script), instance.uri, str(replay)], env, instance.pid
-                        )
-                        figures["correct"] = int(done.stdout.strip())
-                    elif variant == "warm":
-                        shutil.copy(warm_db, db)
-                        figures = harness(db)
-                    else:
-                        figures = harness(db, ["--limit", "1"] if variant == "startup" else [])
-                    runs[variant].append(figures)
-    report(runs, n, args.repeats)
+                shift = repeat % len(names)
+                for name in names[shift:] + names[:shift]:  # alternate, so drifting load hits all variants alike
+                    runs[name].append(variants[name](repeat))
+    report(runs, bench.n, args.repeats)
 
 
 def report(runs: dict[str, list[dict]], n: int, repeats: int) -> None:
     med = {v: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for v, rs in runs.items()}
     print(f"{n} items, {repeats} alternating repeats after one warm-up; medians (min-max)")
-    print(f"{'variant':<9}{'correct':>8}  {'wall s':>20}  {'Neo4j CPU ms/item':>20}  {'client CPU ms/item':>20}")
-    for variant in ("plain", "fresh", "warm"):
-        rs = runs[variant]
+    print(f"{'variant':<12}{'correct':>8}  {'wall s':>20}  {'Neo4j CPU ms/item':>20}  {'client CPU ms/item':>20}")
+    for variant, rs in runs.items():
+        if variant == "startup":
+            continue
 
         def cell(key, scale=1.0, rs=rs):
             values = [r[key] * scale for r in rs]
             return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
         print(
-            f"{variant:<9}{int(med[variant]['correct']):>8}  {cell('wall_s'):>20}"
+            f"{variant:<12}{int(med[variant]['correct']):>8}  {cell('wall_s'):>20}"
             f"  {cell('neo4j_cpu_s', 1000 / n):>20}  {cell('client_cpu_s', 1000 / n):>20}"
         )
     startup = med["startup"]["client_cpu_s"]
-    per_item = 1000 * (med["fresh"]["client_cpu_s"] - startup) / (n - 1)
-    per_item_warm = 1000 * (med["warm"]["client_cpu_s"] - startup) / (n - 1)
-    print(f"harness start-up CPU (run --limit 1): {startup:.2f} s")
-    print(f"harness CPU per item excluding start-up: fresh {per_item:.2f} ms, warm {per_item_warm:.2f} ms (goal <= 2)")
-    print(f"Neo4j CPU fresh / plain: {med['fresh']['neo4j_cpu_s'] / med['plain']['neo4j_cpu_s']:.2f} (goal <= 1.1)")
-    print(f"wall plain / fresh: {med['plain']['wall_s'] / med['fresh']['wall_s']:.2f} (goal >= 1)")
-    print(f"wall plain / warm: {med['plain']['wall_s'] / med['warm']['wall_s']:.2f} (goal >= 2)")
+    print(f"harness start-up CPU (the same run with --limit 1): {startup:.2f} s")
+    for tag in ("", "-base"):
+        if f"fresh{tag}" not in med:
+            continue
+        fresh, warm, plain = med[f"fresh{tag}"], med[f"warm{tag}"], med["plain"]
+        print(f"harness{tag}:")
+        print(
+            f"  CPU per item excluding start-up: fresh {1000 * (fresh['client_cpu_s'] - startup) / (n - 1):.2f} ms, "
+            f"warm {1000 * (warm['client_cpu_s'] - startup) / (n - 1):.2f} ms (goal <= 2)"
+        )
+        print(f"  Neo4j CPU fresh / plain: {fresh['neo4j_cpu_s'] / plain['neo4j_cpu_s']:.2f} (goal <= 1.1)")
+        print(f"  wall plain / fresh: {plain['wall_s'] / fresh['wall_s']:.2f} (goal >= 1)")
+        print(f"  wall plain / warm: {plain['wall_s'] / warm['wall_s']:.2f} (goal >= 2)")
 
 
 if __name__ == "__main__":
