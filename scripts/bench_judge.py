@@ -145,7 +145,8 @@ class Bench:
         return {**figures, "correct": correct_of(db, done.stdout.strip())}
 
     def warm_up(self) -> None:
-        """JIT and plan caches; also fills the gold cache of each warm template."""
+        """JIT and plan caches for every variant; also fills the gold cache of each warm template."""
+        self.plain(-1)
         for tag in self.sources:
             self.harness(tag, "warm-template")
 
@@ -201,7 +202,7 @@ def report(runs: dict[str, list[dict]], n: int, repeats: int) -> None:
             f"  {cell('neo4j_cpu_s', 1000 / n):>20}  {cell('client_cpu_s', 1000 / n):>20}"
         )
     startup = med["startup"]["client_cpu_s"]
-    print(f"harness start-up CPU (the same run with --limit 1): {startup:.2f} s")
+    print(f"harness start-up (the same run with --limit 1): CPU {startup:.2f} s, wall {med['startup']['wall_s']:.2f} s")
     for tag in ("", "-base"):
         if f"fresh{tag}" not in med:
             continue

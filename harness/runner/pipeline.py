@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from ..adapters.base import Adapter, Generation
@@ -223,4 +223,5 @@ def _record(
         "output_tokens": generation.output_tokens,
         "attempts": attempts,
     }
-    store.record_item(run_id, item.id, asdict(generation), verdict, item_fields, gold)
+    generation_fields = {f.name: getattr(generation, f.name) for f in fields(generation)}  # asdict deep-copies
+    store.record_item(run_id, item.id, generation_fields, verdict, item_fields, gold)
