@@ -1,8 +1,9 @@
 """How many generated queries are judged at once: chosen from the Neo4j server, not a constant.
 
-Judging is bound by the server's CPU (the client decodes and compares small results),
-so the default keeps every server core busy with a second query queued behind it while
-the first one's rows travel back: two per core the server's JVM reports. It never
+Judging is bound by the server's CPU (the client decodes and compares small results), so
+the default keeps each core the server's JVM reports busy with one query. A server on
+another host gets two per core, so that one query's round trip overlaps another's work;
+on this host the client shares those cores, and more queries in flight only contend. It never
 exceeds the server's Bolt worker pool or its limit on concurrent transactions, and stays
 within the driver's connection pool. Where the server does not say (no privilege to read
 its settings or JMX), a server on this host is assumed to have this host's cores.
@@ -15,7 +16,8 @@ from urllib.parse import urlsplit
 
 from neo4j.exceptions import Neo4jError
 
-PER_CORE = 2
+LOCAL_PER_CORE = 1
+REMOTE_PER_CORE = 2
 MOST = 32  # the driver's pool holds 100 connections; past this the client's own CPU is the bound
 FALLBACK_CORES = 2
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -42,7 +44,7 @@ def server_cores(driver, uri: str | None = None) -> int:
     for record in _scalar(driver, CORES_QUERY):
         if isinstance(record["cores"], int) and record["cores"] > 0:
             return record["cores"]
-    if uri is None or urlsplit(uri).hostname in LOCAL_HOSTS:
+    if is_local(uri):
         return os.cpu_count() or FALLBACK_CORES
     return FALLBACK_CORES
 
@@ -60,10 +62,15 @@ def server_limit(driver) -> int | None:
     return min(limits) if limits else None
 
 
+def is_local(uri: str | None) -> bool:
+    return uri is None or urlsplit(uri).hostname in LOCAL_HOSTS
+
+
 def judge_workers(driver, requested: int | None = None, uri: str | None = None) -> int:
-    """`requested` if given (`--judge-workers`, HARNESS_JUDGE_WORKERS), else two per server core, bounded."""
+    """`requested` if given (`--judge-workers`, HARNESS_JUDGE_WORKERS), else per server core, bounded."""
     if requested:
         return requested
-    workers = min(PER_CORE * server_cores(driver, uri), MOST)
+    per_core = LOCAL_PER_CORE if is_local(uri) else REMOTE_PER_CORE
+    workers = min(per_core * server_cores(driver, uri), MOST)
     limit = server_limit(driver)
     return max(1, min(workers, limit) if limit else workers)
