@@ -152,8 +152,8 @@ class ProcedureGuard:
     """Finds calls of given procedures in query text, whatever the blanks, comments or backticks in the name."""
 
     names: frozenset[str]
-    last_parts: tuple[str, ...] = ()
-    pattern: re.Pattern | None = None
+    last_parts: tuple[str, ...]
+    pattern: re.Pattern
 
     @classmethod
     def of(cls, names) -> ProcedureGuard:
@@ -298,7 +298,7 @@ def execute_untrusted(
         result.syntax_ok = True
         # 2. execution: streamed with a row cap under the server-side timeout
         try:
-            rows = []
+            rows: list[dict] = []
             for record in records:
                 if len(rows) >= row_cap:
                     result.outcome, result.error_class = "too_many_rows", "harness.RowCap"

@@ -41,13 +41,13 @@ class GoldMemo:
     def compute(self, cypher: str, compute: Callable[[], dict]) -> tuple[dict, bool]:
         """(gold, whether this call computed it): runs `compute` unless another thread already is."""
         with self._lock:
-            future = self._entries.get(cypher)
-            owner = future is None
-            if owner:
-                future = self._entries[cypher] = Future()
+            waiting = self._entries.get(cypher)
+            if waiting is None:
+                future: Future = Future()
+                self._entries[cypher] = future
                 self._trim()
-        if not owner:
-            return future.result(), False  # re-raises the computing thread's failure
+        if waiting is not None:
+            return waiting.result(), False  # re-raises the computing thread's failure
         try:
             gold = compute()
         except BaseException as exc:

@@ -178,7 +178,9 @@ class RunSession:
                 driver=self.driver,
                 items=plan.items(done),
                 gen_workers=gen_workers,
-                judge_workers=judge_workers(self.driver, request.judge_workers, self.instance.uri),
+                judge_workers=judge_workers(
+                    self.driver, request.judge_workers, self.instance.uri if self.instance else None
+                ),
                 limits=plan.limits,
                 on_item=breaker.watching(progress.update),
             )
