@@ -109,8 +109,9 @@ class Bench:
         self.tmp = tmp
         self.pid = instance.pid
         self.env = {**os.environ, "HARNESS_NEO4J": "uri", "NEO4J_URI": instance.uri}
+        if args.judge_workers:  # an environment variable, so that a baseline without the option ignores it
+            self.env["HARNESS_JUDGE_WORKERS"] = str(args.judge_workers)
         self.uri = instance.uri
-        self.extra = ["--judge-workers", str(args.judge_workers)] if args.judge_workers else []
         self.replay = tmp / "replay.jsonl"
         self.n = write_workload(self.suite, self.replay)
         self.plain_script = tmp / "plain.py"
@@ -140,7 +141,7 @@ class Bench:
         env = {**self.env, "HARNESS_DB": str(db)}
         if self.sources[tag]:
             env["PYTHONPATH"] = self.sources[tag]
-        extra = [*self.extra, *(["--limit", str(limit)] if limit else [])]
+        extra = ["--limit", str(limit)] if limit else []
         done, figures = measure(harness_command(str(self.suite.folder), self.replay, extra), env, self.pid)
         return {**figures, "correct": correct_of(db, done.stdout.strip())}
 
@@ -155,7 +156,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", default="demo")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--judge-workers", type=int, default=None, help="Passed to harness run (default: its own).")
+    parser.add_argument(
+        "--judge-workers",
+        type=int,
+        default=None,
+        help="HARNESS_JUDGE_WORKERS for harness run (default: its own choice).",
+    )
     parser.add_argument(
         "--baseline-src", default=None, help="Also run the harness of this checkout (e.g. a `git worktree` of main)."
     )
