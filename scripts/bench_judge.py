@@ -29,13 +29,11 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from bench_run import children_cpu_s, process_cpu_s
+from bench_run import measure
 
 from harness.graph import provision
 from harness.graph.csv_source import read_graph_folder
@@ -72,20 +70,6 @@ def write_workload(suite, path: Path) -> int:
             out.write(json.dumps({"id": item.id, "output": output, "gold": item.cypher}) + "\n")
             n += 1
     return n
-
-
-def measure(command: list[str], env: dict, jvm_pid: int) -> tuple[subprocess.CompletedProcess, dict]:
-    neo4j_before, client_before = process_cpu_s(jvm_pid), children_cpu_s()
-    started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(command[:4])} failed: {done.stderr.strip()[-2000:]}")
-    return done, {
-        "wall_s": wall,
-        "neo4j_cpu_s": process_cpu_s(jvm_pid) - neo4j_before,
-        "client_cpu_s": children_cpu_s() - client_before,
-    }
 
 
 def harness_command(suite_folder: str, replay: Path, extra: list[str]) -> list[str]:
