@@ -41,19 +41,29 @@ def children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def measure(command: list[str], env: dict, jvm_pid: int) -> tuple[subprocess.CompletedProcess, dict]:
+    """Run `command`; its wall time, its CPU time, and the CPU time the Neo4j JVM spent meanwhile."""
+    neo4j_before, client_before = process_cpu_s(jvm_pid), children_cpu_s()
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command[:4])} failed: {done.stderr.strip()[-2000:]}")
+    return done, {
+        "wall_s": wall,
+        "neo4j_cpu_s": process_cpu_s(jvm_pid) - neo4j_before,
+        "client_cpu_s": children_cpu_s() - client_before,
+    }
+
+
 def one_run(uri: str, suite: str, jvm_pid: int, concurrency: int | None, workdir: Path) -> dict:
     db = workdir / f"bench-{time.monotonic_ns()}.db"
     env = {**os.environ, "HARNESS_NEO4J": "uri", "NEO4J_URI": uri, "HARNESS_DB": str(db)}
     command = [sys.executable, "-m", "harness.cli.main", "run", "--model", "gold", "--suite", suite, "--quiet"]
     if concurrency:
         command += ["--concurrency", str(concurrency)]
-    neo4j_before, harness_before = process_cpu_s(jvm_pid), children_cpu_s()
-    started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"run failed: {done.stderr.strip()}")
-    neo4j_cpu, harness_cpu = process_cpu_s(jvm_pid) - neo4j_before, children_cpu_s() - harness_before
+    done, figures = measure(command, env, jvm_pid)
+    wall, neo4j_cpu, harness_cpu = figures["wall_s"], figures["neo4j_cpu_s"], figures["client_cpu_s"]
     store = Store(db)
     run_id = done.stdout.strip()
     counts = store.outcome_counts(run_id)

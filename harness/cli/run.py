@@ -32,6 +32,13 @@ def _report(summary) -> None:
     help="Parallel model calls (capped by the adapter).",
 )
 @click.option(
+    "--judge-workers",
+    type=click.IntRange(min=1),
+    default=None,
+    envvar="HARNESS_JUDGE_WORKERS",
+    help="Generated queries judged at once (default: one per core of a local Neo4j server, two of a remote one, within its limits).",
+)
+@click.option(
     "--timeout",
     "timeout_s",
     type=click.FloatRange(min=0.1),
@@ -47,7 +54,20 @@ def _report(summary) -> None:
 @db_option
 @neo4j_option
 def run_command(
-    model, suite, split, resume, run_id, limit, concurrency, timeout_s, row_cap, replay, quiet, db_path, neo4j_backend
+    model,
+    suite,
+    split,
+    resume,
+    run_id,
+    limit,
+    concurrency,
+    judge_workers,
+    timeout_s,
+    row_cap,
+    replay,
+    quiet,
+    db_path,
+    neo4j_backend,
 ):
     """Evaluate MODEL on a suite; every verdict is stored as it happens."""
     if resume and run_id:
@@ -63,6 +83,7 @@ def run_command(
             run_id=run_id,
             limit=limit,
             concurrency=concurrency,
+            judge_workers=judge_workers,
             timeout_s=timeout_s,
             row_cap=row_cap,
             replay=replay,

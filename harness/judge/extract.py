@@ -81,6 +81,8 @@ def extract_query(raw: str | None) -> str | None:
 
 def _split_statements(query: str) -> list[str]:
     """Split on semicolons outside string literals (a model may append `;` or a second statement)."""
+    if ";" not in query:
+        return [query]
     parts, current, quote = [], [], None
     for char in query:
         if quote:

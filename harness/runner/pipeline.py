@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from ..adapters.base import Adapter, Generation
@@ -23,6 +23,7 @@ from ..judge.outcome import judge_output
 from ..store import Store
 from ..suitegen.model import SuiteItem
 from ..verdict import Outcome, Verdict
+from .gold_memo import GoldMemo
 from .guard import Neo4jLost
 
 GOLD_TIMEOUT_S = 30.0
@@ -48,6 +49,11 @@ def compute_gold(driver, cypher: str, limits: Limits) -> tuple[list[dict], float
         )
 
 
+def _gold(driver, cypher: str, limits: Limits) -> dict[str, Any]:
+    rows, db_ms = compute_gold(driver, cypher, limits)
+    return {"rows": rows, "db_ms": db_ms}
+
+
 def _generate(adapter: Adapter, item: SuiteItem) -> Generation:
     started = time.perf_counter()
     try:
@@ -64,7 +70,12 @@ def _generate(adapter: Adapter, item: SuiteItem) -> Generation:
 
 
 def _judge(
-    driver, item: SuiteItem, generation: Generation, gold: dict[str, Any] | None, limits: Limits
+    driver,
+    item: SuiteItem,
+    generation: Generation,
+    gold: dict[str, Any] | None,
+    limits: Limits,
+    memo: GoldMemo,
 ) -> tuple[Verdict, dict | None]:
     """Returns (verdict, freshly computed gold or None)."""
     fresh: dict[str, Any] | None = None
@@ -73,8 +84,8 @@ def _judge(
             outcome = Outcome.HARNESS_ERROR if generation.meta.get("harness_error") else Outcome.INFRA_MODEL
             return Verdict.infra(outcome, generation.infra_error), None
         if gold is None:
-            rows, db_ms = compute_gold(driver, item.cypher, limits)
-            gold = fresh = {"rows": rows, "db_ms": db_ms}
+            gold, computed = memo.compute(item.cypher, lambda: _gold(driver, item.cypher, limits))
+            fresh = gold if computed else None
         verdict = judge_output(
             driver,
             generation.output,
@@ -113,6 +124,7 @@ def run_items(
     source = iter(items)
     exhausted = False
     stop = threading.Event()
+    memo = GoldMemo()
     with (
         _deferred_sigint(stop),
         ThreadPoolExecutor(gen_workers, thread_name_prefix="generate") as gen_pool,
@@ -135,8 +147,11 @@ def run_items(
                     if future in generating:
                         item = generating.pop(future)
                         generation = future.result()
-                        gold = store.gold_get(fingerprint, item.cypher)
-                        judging[judge_pool.submit(_judge, driver, item, generation, gold, limits)] = (item, generation)
+                        gold = memo.get(item.cypher)
+                        if gold is None and (gold := store.gold_get(fingerprint, item.cypher)):
+                            memo.put(item.cypher, gold)
+                        future = judge_pool.submit(_judge, driver, item, generation, gold, limits, memo)
+                        judging[future] = (item, generation)
                     else:
                         item, generation = judging.pop(future)
                         verdict, fresh_gold = future.result()
@@ -208,4 +223,5 @@ def _record(
         "output_tokens": generation.output_tokens,
         "attempts": attempts,
     }
-    store.record_item(run_id, item.id, asdict(generation), verdict, item_fields, gold)
+    generation_fields = {f.name: getattr(generation, f.name) for f in fields(generation)}  # asdict deep-copies
+    store.record_item(run_id, item.id, generation_fields, verdict, item_fields, gold)

@@ -28,6 +28,7 @@ from .guard import Neo4jBreaker, Neo4jLost, end_run, fingerprint_or_none, resume
 from .metadata import HARNESS_VERSION, git_commit, host, options_key
 from .pipeline import Limits, run_items
 from .progress import Progress
+from .workers import judge_workers
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -43,7 +44,7 @@ class RunRequest:
     run_id: str | None = None
     limit: int | None = None
     concurrency: int | None = None
-    judge_workers: int = 2
+    judge_workers: int | None = None  # None: chosen from the server (runner/workers.py)
     timeout_s: float = 10.0
     row_cap: int = 5000
     replay: str | None = None
@@ -177,7 +178,9 @@ class RunSession:
                 driver=self.driver,
                 items=plan.items(done),
                 gen_workers=gen_workers,
-                judge_workers=request.judge_workers,
+                judge_workers=judge_workers(
+                    self.driver, request.judge_workers, self.instance.uri if self.instance else None
+                ),
                 limits=plan.limits,
                 on_item=breaker.watching(progress.update),
             )

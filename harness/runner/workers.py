@@ -1,0 +1,76 @@
+"""How many generated queries are judged at once: chosen from the Neo4j server, not a constant.
+
+Judging is bound by the server's CPU (the client decodes and compares small results), so
+the default keeps each core the server's JVM reports busy with one query. A server on
+another host gets two per core, so that one query's round trip overlaps another's work;
+on this host the client shares those cores, and more queries in flight only contend. It never
+exceeds the server's Bolt worker pool or its limit on concurrent transactions, and stays
+within the driver's connection pool. Where the server does not say (no privilege to read
+its settings or JMX), a server on this host is assumed to have this host's cores.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+from neo4j.exceptions import Neo4jError
+
+LOCAL_PER_CORE = 1
+REMOTE_PER_CORE = 2
+MOST = 32  # the driver's pool holds 100 connections; past this the client's own CPU is the bound
+FALLBACK_CORES = 2
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+CORES_QUERY = (
+    "CALL dbms.queryJmx('java.lang:type=OperatingSystem') YIELD attributes "
+    "RETURN attributes.AvailableProcessors.value AS cores"
+)
+LIMITS_QUERY = (
+    "SHOW SETTINGS YIELD name, value "
+    "WHERE name IN ['server.bolt.thread_pool_max_size', 'db.transaction.concurrent.maximum'] RETURN name, value"
+)
+
+
+def _scalar(driver, query: str) -> list:
+    try:
+        records, _, _ = driver.execute_query(query, routing_="r")
+    except Neo4jError:
+        return []
+    return records
+
+
+def server_cores(driver, uri: str | None = None) -> int:
+    """The cores the Neo4j JVM may use, as it reports them; else this host's for a local server."""
+    for record in _scalar(driver, CORES_QUERY):
+        if isinstance(record["cores"], int) and record["cores"] > 0:
+            return record["cores"]
+    if is_local(uri):
+        return os.cpu_count() or FALLBACK_CORES
+    return FALLBACK_CORES
+
+
+def server_limit(driver) -> int | None:
+    """The fewest concurrent queries one of the server's own limits allows (0 in a setting means unlimited)."""
+    limits = []
+    for record in _scalar(driver, LIMITS_QUERY):
+        try:
+            value = int(record["value"])
+        except (TypeError, ValueError):
+            continue
+        if value > 0:
+            limits.append(value)
+    return min(limits) if limits else None
+
+
+def is_local(uri: str | None) -> bool:
+    return uri is None or urlsplit(uri).hostname in LOCAL_HOSTS
+
+
+def judge_workers(driver, requested: int | None = None, uri: str | None = None) -> int:
+    """`requested` if given (`--judge-workers`, HARNESS_JUDGE_WORKERS), else per server core, bounded."""
+    if requested:
+        return requested
+    per_core = LOCAL_PER_CORE if is_local(uri) else REMOTE_PER_CORE
+    workers = min(per_core * server_cores(driver, uri), MOST)
+    limit = server_limit(driver)
+    return max(1, min(workers, limit) if limit else workers)

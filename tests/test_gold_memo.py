@@ -1,0 +1,59 @@
+"""Items sharing a gold query run it once per run, even when they are judged at the same time."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from harness.runner.gold_memo import GoldMemo
+
+
+def test_concurrent_items_with_one_gold_query_compute_it_once():
+    memo, calls = GoldMemo(), []
+
+    def compute():
+        calls.append(threading.get_ident())
+        time.sleep(0.2)  # still running while the other items ask for it
+        return {"rows": [{"a": 1}], "db_ms": 1.0}
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: memo.compute("MATCH (q) RETURN q", compute), range(4)))
+    assert len(calls) == 1
+    assert all(gold == {"rows": [{"a": 1}], "db_ms": 1.0} for gold, _ in answers)
+    assert sorted(computed for _, computed in answers) == [False, False, False, True]  # one item stores it
+    assert memo.get("MATCH (q) RETURN q") == {"rows": [{"a": 1}], "db_ms": 1.0}
+    assert memo.get("MATCH (other) RETURN other") is None
+
+
+def test_a_failed_gold_reaches_the_waiting_items_and_is_retried_later():
+    memo, started, release = GoldMemo(), threading.Event(), threading.Event()
+
+    def failing():
+        started.set()
+        release.wait(30)
+        raise RuntimeError("server gone")
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(memo.compute, "Q", failing)
+        started.wait(30)
+        second = pool.submit(memo.compute, "Q", lambda: {"rows": []})
+        pending = memo._entries["Q"]
+        deadline = time.monotonic() + 30
+        while not pending._condition._waiters and time.monotonic() < deadline:  # the second item is waiting
+            time.sleep(0.01)
+        release.set()
+        for future in (first, second):
+            with pytest.raises(RuntimeError, match="server gone"):
+                future.result()
+    assert memo.get("Q") is None
+    assert memo.compute("Q", lambda: {"rows": [], "db_ms": 0.0}) == ({"rows": [], "db_ms": 0.0}, True)
+
+
+def test_only_recent_gold_queries_are_kept():
+    memo = GoldMemo(kept=2)
+    for n in range(3):
+        memo.put(f"Q{n}", {"rows": [{"n": n}]})
+    assert memo.get("Q0") is None and memo.get("Q2") == {"rows": [{"n": 2}]}
