@@ -60,3 +60,13 @@ def test_audit_of_a_missing_suite_is_one_error_line(use_neo4j, tmp_path):
     result = invoke("suite", "audit", tmp_path / "nope")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_generator_preference_tells_redundant_filters_from_ones_that_matter(neo4j_driver):
+    from harness.suitegen.gold import GoldRunner
+    from harness.testsuite.discriminating import filters_matter
+
+    items = {json.loads(line)["id"]: json.loads(line) for line in (SUITE / "items.jsonl").read_text().splitlines()}
+    with GoldRunner(neo4j_driver) as runner:
+        verdicts = {i: filters_matter(runner, items[i]["cypher"], runner.rows(items[i]["cypher"])) for i in ("a2", "a3")}
+    assert verdicts == {"a2": False, "a3": True}

@@ -10,6 +10,7 @@ together and reproduce exactly.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from ..errors import HarnessError, InputError
@@ -18,7 +19,7 @@ from ..graph.fingerprint import fingerprint
 from ..graph.loader import load_graph
 from ..suitegen.io import atomic_write
 from ..suitegen.model import MANIFEST_FILE, Suite, open_suite
-from .audit import audit_golds
+from .audit import AuditReport, audit_golds
 from .distill import VERSION, distill
 from .server import variant_server
 
@@ -54,10 +55,19 @@ def distill_suite(
                 )
         if progress:
             progress(f"auditing {len(items)} items on the base graph")
+        started = time.monotonic()
         golds = audit_golds(driver, [item.cypher for item in items])
+        audit = AuditReport(suite.name, items, golds, time.monotonic() - started)
+        if progress:
+            progress(f"audit: {audit.totals()} in {audit.elapsed_s:.0f}s")
         result = distill(
             driver, base, golds, seed=seed, candidates=candidates, max_variants=max_variants, progress=progress
         )
+    result["audit"] = {
+        "totals": audit.totals(),
+        "templates": audit.template_rows(),
+        "elapsed_s": round(audit.elapsed_s, 1),
+    }
     result["split"] = split or "all"
     result["graph_source"] = None if graph is None else str(Path(graph).resolve())
     record_variants(suite, result, expected)
