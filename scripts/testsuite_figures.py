@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python scripts/testsuite_figures.py distill.json   (with the base graph loaded
 in the current Neo4j: mutants are regenerated, deterministically, to name each survivor's rule)
+       .venv/bin/python scripts/testsuite_figures.py --share SUITE_FOLDER   (discriminating share)
 """
 
 from __future__ import annotations
@@ -44,5 +45,22 @@ def main(path: str) -> None:
         print(f"--- {rule}: {detail}\n{mutant}")
 
 
+def share(folder: str) -> None:
+    """Share of test items whose every stated filter changes the answer (the audit's rule, without
+    the trivial-query and empty checks), per template, on the loaded graph."""
+    from harness.suitegen.model import open_suite
+    from harness.testsuite.discriminating import filters_matter
+
+    items = list(open_suite(folder).items(split="test"))
+    with service.connected() as (_, driver), GoldRunner(driver) as runner:
+        verdict = {c: filters_matter(runner, c, runner.rows(c)) for c in {i.cypher for i in items}}
+    per_template = Counter(i.template_id for i in items)
+    good = Counter(i.template_id for i in items if verdict[i.cypher])
+    print(f"{folder}: {sum(good.values())}/{len(items)} test items ({sum(good.values()) / len(items):.1%})")
+    for template in sorted(per_template):
+        if good[template] < per_template[template]:
+            print(f"  {template}: {good[template]}/{per_template[template]}")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    share(sys.argv[2]) if sys.argv[1] == "--share" else main(sys.argv[1])

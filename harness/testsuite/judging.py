@@ -20,7 +20,7 @@ from ..graph.fingerprint import fingerprint
 from ..graph.loader import load_graph
 from ..judge.compare import compare
 from ..judge.execute import execute_untrusted
-from ..store.db import Store, now
+from ..store.db import Store, _gold_record, now
 from ..suitegen.gold import GoldRunner
 from ..suitegen.model import open_suite
 from ..suitegen.scan import totally_ordered
@@ -35,7 +35,9 @@ def _gold(store: Store, runner: GoldRunner, graph: str, cypher: str) -> list[dic
         return cached["rows"]
     started = time.perf_counter()
     rows = runner.rows(cypher)
-    store.gold_put(graph, cypher, rows, (time.perf_counter() - started) * 1000)
+    record = _gold_record(graph, cypher, rows, (time.perf_counter() - started) * 1000)
+    with store.db.atomic():
+        store.db["gold_cache"].insert(record, replace=True)
     return rows
 
 
