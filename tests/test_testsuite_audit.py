@@ -68,5 +68,7 @@ def test_generator_preference_tells_redundant_filters_from_ones_that_matter(neo4
 
     items = {json.loads(line)["id"]: json.loads(line) for line in (SUITE / "items.jsonl").read_text().splitlines()}
     with GoldRunner(neo4j_driver) as runner:
-        verdicts = {i: filters_matter(runner, items[i]["cypher"], runner.rows(items[i]["cypher"])) for i in ("a2", "a3")}
+        verdicts = {
+            i: filters_matter(runner, items[i]["cypher"], runner.rows(items[i]["cypher"])) for i in ("a2", "a3")
+        }
     assert verdicts == {"a2": False, "a3": True}
