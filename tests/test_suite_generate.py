@@ -51,9 +51,12 @@ def test_generate_twice_gives_byte_identical_files_equal_to_the_committed_suite(
     for name in ("items.jsonl", "manifest.json"):
         fresh = (tmp_path / "again" / name).read_bytes()
         assert fresh == (demo_suite.folder / name).read_bytes(), name
-        assert fresh == (COMMITTED / name).read_bytes(), (
-            f"suites/demo/{name} is stale: run `harness suite generate --force`"
-        )
+        committed = (COMMITTED / name).read_bytes()
+        if name == "manifest.json":  # less the distilled graph variants `harness suite distill` records
+            manifest = json.loads(committed)
+            manifest.pop("test_suite", None)
+            committed = (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+        assert fresh == committed, f"suites/demo/{name} is stale: run `harness suite generate --force`"
 
 
 def test_another_seed_samples_other_questions(neo4j_driver, items):

@@ -70,16 +70,18 @@ def test_lint_names_the_offending_items(use_neo4j):
     assert {m for m in re.findall(r"^ERROR (\S+)", output, re.M)} == {"l1-P1", "l3"}
 
 
-def test_clean_and_empty_suites_pass_but_report_empty_golds(use_neo4j):
+def test_clean_suite_passes_and_an_empty_gold_fails_as_trivial(use_neo4j):
     result = lint(FIXTURES / "lint_clean")
     assert result.exit_code == 0, result.output
     assert "warnings: 5 no_gold" in result.stdout
     result = lint(FIXTURES / "lint_empty", "-v")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # an empty gold is matched by an empty answer: a hard problem
+    assert hard_kinds(result.stdout) == {"trivial"}
+    assert re.search(r"^ERROR e1 \[trivial\] a trivial query matches the gold \(empty\)", result.stdout, re.M)
     assert re.search(r"^warn  e1 \[empty\] gold result is empty", result.stdout, re.M)
     row = next(line for line in result.stdout.splitlines() if line.startswith("| F1"))
     family, items, empty, _, hard = (cell.strip() for cell in row.split("|")[1:6])
-    assert (family, items, empty, hard) == ("F1", "2", "1", "0")
+    assert (family, items, empty, hard) == ("F1", "2", "1", "1")
 
 
 def test_stale_gold_is_a_hard_problem(use_neo4j, tmp_path):

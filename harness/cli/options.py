@@ -74,3 +74,14 @@ def plain_name_callback(what: str):
             raise click.BadParameter(str(exc)) from None
 
     return callback
+
+
+variant_server_option = click.option(
+    "--variant-server",
+    type=click.Choice(["scratch", "current"]),
+    default="scratch",
+    show_default=True,
+    envvar="HARNESS_VARIANT_SERVER",
+    show_envvar=True,
+    help="Load graph variants into a server of their own (scratch) or the current one (the base graph is restored).",
+)

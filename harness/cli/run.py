@@ -5,7 +5,39 @@ from __future__ import annotations
 import click
 
 from ..runner import RunRequest, rescore, run
-from .options import db_option, neo4j_option
+from .options import db_option, neo4j_option, variant_server_option
+
+test_suite_option = click.option(
+    "--test-suite",
+    is_flag=True,
+    help="Also judge correct items on the suite's distilled graph variants (test-suite accuracy).",
+)
+
+
+def _restore_first(enabled, variant_server, neo4j_backend, quiet) -> None:
+    if enabled:
+        from ..testsuite.server import restore_before_run
+
+        restore_before_run(variant_server, neo4j_backend, None if quiet else (lambda m: click.echo(m, err=True)))
+
+
+def _test_suite(summary, enabled, variant_server, db_path, neo4j_backend, quiet) -> None:
+    if not enabled:
+        return
+    from ..testsuite.judging import judge_on_variants
+
+    figures = judge_on_variants(
+        summary.run_id,
+        db_path=db_path,
+        server=variant_server,
+        backend=neo4j_backend,
+        progress=None if quiet else (lambda m: click.echo(m, err=True)),
+    )
+    click.echo(
+        f"test suite: {figures['test_suite_correct']}/{figures['n']} correct on every variant "
+        f"({figures['execution_correct']} on the base graph; {len(figures['flipped'])} flipped)",
+        err=True,
+    )
 
 
 def _report(summary) -> None:
@@ -51,6 +83,8 @@ def _report(summary) -> None:
 )
 @click.option("--replay", type=click.Path(dir_okay=False), default=None, help="JSONL outputs for --model replay.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@test_suite_option
+@variant_server_option
 @db_option
 @neo4j_option
 def run_command(
@@ -66,6 +100,8 @@ def run_command(
     row_cap,
     replay,
     quiet,
+    test_suite,
+    variant_server,
     db_path,
     neo4j_backend,
 ):
@@ -74,6 +110,7 @@ def run_command(
         raise click.UsageError("--resume and --run-id are mutually exclusive")
     if replay and model != "replay":
         raise click.UsageError("--replay goes with --model replay")
+    _restore_first(test_suite, variant_server, neo4j_backend, quiet)
     summary = run(
         RunRequest(
             model=model,
@@ -92,17 +129,23 @@ def run_command(
             progress=not quiet,
         )
     )
+    _test_suite(summary, test_suite, variant_server, db_path, neo4j_backend, quiet)
     _report(summary)
 
 
 @click.command("rescore")
 @click.argument("run_id")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@test_suite_option
+@variant_server_option
 @db_option
 @neo4j_option
-def rescore_command(run_id, quiet, db_path, neo4j_backend):
+def rescore_command(run_id, quiet, test_suite, variant_server, db_path, neo4j_backend):
     """Judge RUN_ID's stored generations again as a new run, without calling the model."""
-    _report(rescore(run_id, db_path=db_path, neo4j=neo4j_backend, progress=not quiet))
+    _restore_first(test_suite, variant_server, neo4j_backend, quiet)
+    summary = rescore(run_id, db_path=db_path, neo4j=neo4j_backend, progress=not quiet)
+    _test_suite(summary, test_suite, variant_server, db_path, neo4j_backend, quiet)
+    _report(summary)
 
 
 COMMANDS = [run_command, rescore_command]

@@ -11,7 +11,7 @@ from ..suitegen import export as export_mod
 from ..suitegen import generate as generate_mod
 from ..suitegen import importer, io
 from ..suitegen import lint as lint_mod
-from .options import json_option, neo4j_option, plain_name_callback
+from .options import json_option, neo4j_option, plain_name_callback, variant_server_option
 
 
 @click.group("suite")
@@ -121,6 +121,61 @@ def lint(suite, verbose, as_json, neo4j_backend):
             f"suite {report.suite!r} failed lint: "
             + ", ".join(f"{n} {k}" for k, n in report.counts().items() if k in lint_mod.HARD)
         )
+
+
+@group.command("audit")
+@click.argument("suite")
+@click.option("--split", type=click.Choice(["test", "train", "all"]), default="all", show_default=True)
+@json_option
+@neo4j_option
+def audit(suite, split, as_json, neo4j_backend):
+    """Mutants that survive each gold on the live graph, empty golds, trivial matches, discriminating share."""
+    from ..testsuite import audit as audit_mod
+    from ..testsuite.report import audit_text
+
+    report = audit_mod.audit_suite(suite, None if split == "all" else split, neo4j_backend)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else audit_text(report))
+    click.echo(f"audited {len(report.items)} items in {report.elapsed_s:.1f}s", err=True)
+
+
+@group.command("distill")
+@click.argument("suite")
+@click.option(
+    "--graph",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="The suite's graph folder (default: the demo graph).",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Variant seed: same graph, suite and seed = same variants."
+)
+@click.option(
+    "--candidates", type=click.IntRange(1, 100), default=12, show_default=True, help="Candidate variants to try."
+)
+@click.option(
+    "--max-variants", type=click.IntRange(1, 20), default=5, show_default=True, help="Variants to keep at most."
+)
+@click.option("--split", type=click.Choice(["test", "train", "all"]), default="test", show_default=True)
+@variant_server_option
+@json_option
+@neo4j_option
+def distill(suite, graph, seed, candidates, max_variants, split, variant_server, as_json, neo4j_backend):
+    """Choose graph variants that tell each gold from its surviving mutants; record them in the manifest."""
+    from ..testsuite.report import distill_text
+    from ..testsuite.suite_variants import distill_suite
+
+    result = distill_suite(
+        suite,
+        graph=graph,
+        seed=seed,
+        candidates=candidates,
+        max_variants=max_variants,
+        split=None if split == "all" else split,
+        server=variant_server,
+        backend=neo4j_backend,
+        progress=lambda m: click.echo(m, err=True),
+    )
+    click.echo(json.dumps(result, indent=2) if as_json else distill_text(result))
 
 
 @group.command("list")

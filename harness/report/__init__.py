@@ -11,8 +11,14 @@ from .tables import TABLES, Table, build_tables, render
 
 def build_report(store: Store, run_ids: tuple[str, ...] | list[str] = ()) -> tuple[list[RunSummary], dict[str, Table]]:
     """Summaries of the chosen runs (default: the latest run of each model) and their tables."""
+    from ..testsuite.report import test_suite_table
+
     summaries = summarize_runs(store, queries.select_runs(store, run_ids))
-    return summaries, build_tables(summaries)
+    tables = build_tables(summaries)
+    extra = test_suite_table(store, summaries)
+    if extra is not None:
+        tables[extra.name] = extra
+    return summaries, tables
 
 
 __all__ = ["TABLES", "RunSummary", "Table", "build_report", "render"]

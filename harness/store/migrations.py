@@ -121,3 +121,25 @@ def add_suite_path(db):
 def add_run_imported_from(db):
     """Runs built from results recorded elsewhere (e.g. OncoGraph checkpoints): source file, hash, format."""
     db["runs"].add_column("imported_from", str)
+
+
+@migrations()
+def create_variant_results(db):
+    """Test-suite accuracy: a run's verdict per item on each distilled graph variant."""
+    db["variant_results"].create(
+        {
+            "run_id": str,
+            "item_id": str,
+            "variant_id": str,
+            "variant_fingerprint": str,
+            "outcome": str,
+            "match": int,
+            "row_count": int,
+            "gold_row_count": int,
+            "error": str,
+            "created_at": str,
+        },
+        pk=("run_id", "item_id", "variant_id"),
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["runs"].add_column("test_suite", str)

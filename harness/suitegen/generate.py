@@ -30,7 +30,7 @@ from .split import assign_splits, choose_holdout
 from .templates import Template, all_templates
 from .wording import SynonymIndex, base_item, group_items, heldout_wordings, normalize_question
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 # More base questions per template than any template has entities only makes sampling slower.
 MAX_GROUPS = 1000
 
@@ -44,7 +44,9 @@ class Options:
     test_fraction: float = 0.4
     holdout_fraction: float = 0.0
     heldout_wordings: int = 2  # per template, the last N wordings are used in test questions only
-    empty_share: float = 0.05  # of a template's groups, for templates that propose negatives
+    # of a template's groups, for templates that propose negatives; 0 by default, as an empty
+    # answer matches an empty gold, so a guess would score such items correct
+    empty_share: float = 0.0
 
 
 def _acceptable(rows: list[dict], cypher: str, ordered: bool, want_empty: bool) -> bool:
@@ -65,10 +67,12 @@ def _sample(
     want_empty: bool = False,
 ) -> list[tuple[dict, str, dict]]:
     """Up to `count` (placeholders, cypher, gold) whose gold is non-empty and not cut by LIMIT
-    (or empty, for deliberate negatives)."""
+    (or empty, for deliberate negatives), preferring those whose every filter changes the answer."""
+    from ..testsuite.discriminating import filters_matter
+
     pool = list(candidates)
     rng.shuffle(pool)
-    chosen = []
+    chosen, fallback = [], []
     for placeholders in pool[: max(40, 6 * count)]:
         if len(chosen) == count:
             break
@@ -78,15 +82,18 @@ def _sample(
         except GoldError as exc:
             raise HarnessError(f"template {template.id}: gold query failed for {placeholders}: {exc}") from None
         if _acceptable(rows, cypher, template.ordered, want_empty):
-            chosen.append((placeholders, cypher, expectation(rows, cypher)))
-    return chosen
+            entry = (placeholders, cypher, expectation(rows, cypher))
+            (chosen if want_empty or filters_matter(runner, cypher, rows) else fallback).append(entry)
+    return chosen + fallback[: count - len(chosen)]
 
 
 def _sample_template(template: Template, snap, options: Options, driver) -> tuple[list, random.Random]:
     """One template's groups (placeholders, cypher, gold), with the RNG to word them with."""
     rng = random.Random(f"{options.seed}:{template.id}")
     negatives = template.negatives(snap) if template.negatives else []
-    n_empty = max(1, round(options.empty_share * options.groups_per_template)) if negatives else 0
+    n_empty = (
+        max(1, round(options.empty_share * options.groups_per_template)) if negatives and options.empty_share else 0
+    )
     with GoldRunner(driver) as runner:
         groups = _sample(template, template.candidates(snap), options.groups_per_template - n_empty, rng, runner)
         groups += _sample(template, negatives, n_empty, rng, runner, want_empty=True)

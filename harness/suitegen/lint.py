@@ -4,7 +4,9 @@ Hard problems (non-zero exit): a gold that errors, is non-deterministic (static 
 two runs that differ), returns exactly its LIMIT without a total ORDER BY (which rows come
 back is then arbitrary), depends on the clock, duplicate questions, a group or gold query
 split across train and test, a stored gold expectation that no longer matches the graph,
-and a manifest.json that disagrees with items.jsonl (count, items_sha256). Warnings: empty
+a manifest.json that disagrees with items.jsonl (count, items_sha256), and a gold that a
+trivial query matches (an empty answer, or every name of one label: a guess scores it
+correct). Warnings: empty
 golds (reported, as an empty answer "matches" an empty answer), items without a stored
 expectation, a query with no final LIMIT.
 """
@@ -17,13 +19,24 @@ from dataclasses import dataclass, field
 
 from ..graph import service
 from ..graph.fingerprint import fingerprint
+from ..testsuite.probe import TRIVIAL_QUERIES, run_untrusted_many, trivial_matches
 from .gold import WORKERS, GoldError, expectation, run_many
 from .model import MANIFEST_FILE, SuiteItem, open_suite
 from .scan import final_limit, totally_ordered, with_limit
 from .scan import problems as static_problems
 from .wording import normalize_question
 
-HARD = ("error", "nondeterministic", "exact_limit", "clock", "duplicate_question", "leakage", "stale", "manifest")
+HARD = (
+    "error",
+    "nondeterministic",
+    "exact_limit",
+    "clock",
+    "duplicate_question",
+    "leakage",
+    "stale",
+    "manifest",
+    "trivial",
+)
 
 
 @dataclass
@@ -72,7 +85,7 @@ class LintReport:
         }
 
 
-def _gold_checks(item: SuiteItem, first, second, probes: dict, add) -> list[dict] | None:
+def _gold_checks(item: SuiteItem, first, second, probes: dict, trivial: dict, add) -> list[dict] | None:
     """Per-item checks from two runs of its gold (and a LIMIT+1 probe where rows == LIMIT)."""
     for kind, message in static_problems(item.cypher):
         add(item, kind, message)
@@ -91,6 +104,9 @@ def _gold_checks(item: SuiteItem, first, second, probes: dict, add) -> list[dict
             f"returns exactly its LIMIT {limit} rows without a total ORDER BY, and more rows "
             "exist: which ones come back is arbitrary",
         )
+    matched = trivial_matches(item.cypher, first, trivial)
+    if matched:
+        add(item, "trivial", f"a trivial query matches the gold ({', '.join(matched)}): a guess would score it correct")
     if not first:
         add(item, "empty", "gold result is empty" + (" (labelled: gold.empty)" if item.gold.get("empty") else ""))
     if not item.gold.get("result_hash"):
@@ -159,8 +175,9 @@ def lint_items(
     first = run_many(driver, queries, workers)
     second = run_many(driver, queries, workers)
     probes = _probes(driver, first, workers)
+    trivial = run_untrusted_many(driver, TRIVIAL_QUERIES.values(), workers)
     for item in items:
-        rows = _gold_checks(item, first[item.cypher], second[item.cypher], probes, add)
+        rows = _gold_checks(item, first[item.cypher], second[item.cypher], probes, trivial, add)
         entry = stats[item.family]
         entry["items"] += 1
         if rows is not None:

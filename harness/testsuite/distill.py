@@ -1,0 +1,118 @@
+"""Greedy distillation: a handful of graph variants that kill as many surviving mutants as possible.
+
+Candidates are variants 0..N-1 of a seed. Each is loaded in turn into a server that holds
+nothing else (a scratch server, never the user's), every gold is run there and must stay
+valid (no error, at most the judge's row cap), and each mutant that survived on the base
+graph is killed on the variant when its rows differ from the gold's there. Then, like
+set cover, the variant that kills the most survivors still alive is taken, ties to the
+lower index, until `max_variants` are taken or none kills more. Same graph, suite and seed:
+same variants, same choice.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from ..graph.csv_source import GraphData
+from ..graph.fingerprint import fingerprint
+from ..graph.loader import load_graph
+from ..suitegen.gold import GoldError
+from .audit import GoldAudit
+from .probe import ROW_CAP, WORKERS, gold_rows, run_untrusted_many, same_answer
+from .variants import make_variant
+
+VERSION = "1"
+
+
+@dataclass
+class Candidate:
+    index: int
+    fingerprint: str
+    golds_valid: bool
+    invalid: list[str] = field(default_factory=list)
+    kills: set[tuple[str, str]] = field(default_factory=set)  # (gold cypher, mutant cypher)
+
+    @property
+    def id(self) -> str:
+        return f"v{self.index:02d}"
+
+
+def evaluate_variant(
+    driver, data: GraphData, index: int, golds: dict[str, GoldAudit], workers: int = WORKERS
+) -> Candidate:
+    """Load `data` (replacing whatever the server holds) and find which base survivors it kills."""
+    load_graph(driver, data, replace=True)
+    candidate = Candidate(index, fingerprint(driver), True)
+    rows = gold_rows(driver, list(golds), workers)
+    for cypher, result in rows.items():
+        if isinstance(result, GoldError) or len(result) > ROW_CAP:
+            candidate.golds_valid = False
+            candidate.invalid.append(cypher)
+    if not candidate.golds_valid:
+        return candidate
+    probes = run_untrusted_many(driver, [m.cypher for g in golds.values() for m in g.survivors], workers)
+    for cypher, audit in golds.items():
+        for mutant in audit.survivors:
+            if not same_answer(cypher, rows[cypher], probes[mutant.cypher].rows):
+                candidate.kills.add((cypher, mutant.cypher))
+    return candidate
+
+
+def greedy(candidates: list[Candidate], max_variants: int) -> list[Candidate]:
+    alive = set().union(*(c.kills for c in candidates)) if candidates else set()
+    chosen: list[Candidate] = []
+    pool = [c for c in candidates if c.golds_valid]
+    while pool and len(chosen) < max_variants:
+        best = max(pool, key=lambda c: (len(c.kills & alive), -c.index))
+        if not best.kills & alive:
+            break
+        chosen.append(best)
+        alive -= best.kills
+        pool.remove(best)
+    return chosen
+
+
+def distill(
+    driver,
+    base: GraphData,
+    golds: dict[str, GoldAudit],
+    *,
+    seed: int = 0,
+    candidates: int = 12,
+    max_variants: int = 5,
+    progress=None,
+) -> dict:
+    """Evaluate candidates 0..candidates-1 on `driver`'s server and choose greedily.
+
+    The server ends up holding the last candidate: callers pass a scratch server."""
+    started = time.monotonic()
+    evaluated = []
+    for index in range(candidates):
+        candidate = evaluate_variant(driver, make_variant(base, seed, index), index, golds)
+        evaluated.append(candidate)
+        if progress:
+            progress(f"variant {candidate.id}: kills {len(candidate.kills)}, golds valid: {candidate.golds_valid}")
+    chosen = greedy(evaluated, max_variants)
+    survivors = {(cypher, m.cypher) for cypher, audit in golds.items() for m in audit.survivors}
+    killed = set().union(*(c.kills for c in chosen)) if chosen else set()
+    return {
+        "seed": seed,
+        "candidates": [
+            {
+                "id": c.id,
+                "index": c.index,
+                "fingerprint": c.fingerprint,
+                "kills": len(c.kills),
+                "golds_valid": c.golds_valid,
+                "chosen": c in chosen,
+            }
+            for c in evaluated
+        ],
+        "variants": [{"id": c.id, "index": c.index, "fingerprint": c.fingerprint} for c in chosen],
+        "survivors": len(survivors),
+        "killed": len(killed),
+        "kill_rate": len(killed) / len(survivors) if survivors else 1.0,
+        "remaining": sorted(survivors - killed),
+        "elapsed_s": round(time.monotonic() - started, 1),
+    }

@@ -1,0 +1,102 @@
+"""A suite's distilled graph variants: choosing them once, recording them in its manifest.
+
+The manifest's `test_suite` section holds the seed, the base graph's fingerprint and folder
+(none for the bundled demo graph) and, per chosen variant, its index and fingerprint. Variants are not stored as files: variant `i`
+of seed `s` is regenerated from the base graph folder whenever it is needed, and its
+fingerprint after loading must equal the recorded one, so a suite and its variants travel
+together and reproduce exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from ..errors import HarnessError, InputError
+from ..graph.csv_source import read_graph_folder
+from ..graph.fingerprint import fingerprint
+from ..graph.loader import load_graph
+from ..suitegen.io import atomic_write
+from ..suitegen.model import MANIFEST_FILE, Suite, open_suite
+from .audit import AuditReport, audit_golds
+from .distill import VERSION, distill
+from .server import variant_server
+
+SECTION = "test_suite"
+
+
+def distill_suite(
+    name: str,
+    *,
+    graph: str | None = None,
+    seed: int = 0,
+    candidates: int = 12,
+    max_variants: int = 5,
+    split: str | None = "test",
+    server: str = "scratch",
+    backend: str | None = None,
+    progress=None,
+) -> dict:
+    """Audit the suite's golds on the base graph, distill variants, record them in the manifest."""
+    suite = open_suite(name)
+    base = read_graph_folder(graph)
+    expected = suite.manifest.get("graph_fingerprint")
+    items = list(suite.items(split=split))
+    if not items:
+        raise InputError(f"suite {suite.name!r} has no {split or ''} items".replace("  ", " "))
+    with variant_server(server, base, expected, backend, progress) as driver:
+        if server == "scratch":
+            load_graph(driver, base, replace=True)
+            if fingerprint(driver) != expected:
+                raise InputError(
+                    f"{base.source} is not the graph suite {suite.name!r} was generated from "
+                    "(fingerprints differ): pass its folder with --graph"
+                )
+        if progress:
+            progress(f"auditing {len(items)} items on the base graph")
+        started = time.monotonic()
+        golds = audit_golds(driver, [item.cypher for item in items])
+        audit = AuditReport(suite.name, items, golds, time.monotonic() - started)
+        if progress:
+            progress(f"audit: {audit.totals()} in {audit.elapsed_s:.0f}s")
+        result = distill(
+            driver, base, golds, seed=seed, candidates=candidates, max_variants=max_variants, progress=progress
+        )
+    result["audit"] = {
+        "totals": audit.totals(),
+        "templates": audit.template_rows(),
+        "elapsed_s": round(audit.elapsed_s, 1),
+    }
+    result["split"] = split or "all"
+    result["graph_source"] = None if graph is None else str(Path(graph).resolve())
+    record_variants(suite, result, expected)
+    return result
+
+
+def record_variants(suite: Suite, result: dict, base_fingerprint: str | None) -> None:
+    manifest = dict(suite.manifest)
+    manifest[SECTION] = {
+        "version": VERSION,
+        "seed": result["seed"],
+        "split": result["split"],
+        "base_fingerprint": base_fingerprint,
+        "graph_source": result.get("graph_source"),  # None: the bundled demo graph
+        "candidates": len(result["candidates"]),
+        "variants": result["variants"],
+        "base_survivors": result["survivors"],
+        "killed": result["killed"],
+    }
+    atomic_write(
+        suite.folder / MANIFEST_FILE, json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
+    suite.manifest = manifest
+
+
+def recorded_variants(suite: Suite) -> dict:
+    section = suite.manifest.get(SECTION)
+    if not section or not section.get("variants"):
+        raise HarnessError(
+            f"suite {suite.name!r} has no distilled graph variants: run `harness suite distill {suite.name}` first"
+        )
+    return section
