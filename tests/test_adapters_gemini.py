@@ -247,11 +247,11 @@ def test_retired_model_is_model_unavailable_not_retried(stub, key):
 
 
 def test_timeout_is_infra(stub, key):
-    stub.delay_s = 2.0
+    stub.delay_s = 6.0
     started = time.monotonic()
     generation = make(stub, timeout_s=0.5, max_retries=0).generate(ITEMS[0])
     assert generation.output is None and "timed out" in generation.infra_error
-    assert time.monotonic() - started < 1.9
+    assert time.monotonic() - started < 5  # gave up at the timeout, did not wait for the 6 s answer
 
 
 def test_refused_connection_is_infra(key):
