@@ -11,11 +11,14 @@ question. Two formats: `turns` (each example a user/assistant exchange before th
 from __future__ import annotations
 
 import threading
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
 from .base import AdapterOptions
+
+if TYPE_CHECKING:
+    from .retrieval import TrainIndex
 
 SELECTOR = "retrieval similarity: entity-masked token overlap, then word pairs; ties to the smallest id"
 
@@ -36,7 +39,7 @@ class FewShot:
         self.k = options.fewshot_k
         self.format = options.fewshot_format
         self.context = context
-        self._index = None
+        self._index: TrainIndex | None = None
         self._lock = threading.Lock()
 
     @property
@@ -58,6 +61,7 @@ class FewShot:
         if not self.enabled:
             return []
         self.prepare()
+        assert self._index is not None
         ranked = self._index.ranked(item.question, self.k, exclude=frozenset([item.id]))
         return [(found.id, found.question, found.cypher) for found, _, _ in reversed(ranked)]
 

@@ -111,8 +111,12 @@ class WorkerLlamaCpp(LlamaCppAdapter):
     def _start(self) -> dict:
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
-        fields = {"name": self.spec.name, "adapter": self.spec.adapter, "options": self.spec.options}
-        fields["path"] = self.spec.path
+        fields = {
+            "name": self.spec.name,
+            "adapter": self.spec.adapter,
+            "options": self.spec.options,
+            "path": self.spec.path,
+        }
         process = context.Process(
             target=_serve, args=(child, fields, self._incarnation), name=f"llama-{self.spec.name}", daemon=True
         )
@@ -175,7 +179,7 @@ class WorkerLlamaCpp(LlamaCppAdapter):
         with self._call_lock:
             if self._process is None:
                 self._worker_info = self._start()
-        return {**self._worker_info, "isolation": "worker process (spawn)"}
+        return {**(self._worker_info or {}), "isolation": "worker process (spawn)"}
 
     def check(self):
         self.model_info()
