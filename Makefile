@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# SmolLM2 in `make run`: a fixed family-stratified sample of the demo test split (2 items per family).
+SMOL_SAMPLE ?= 12
+SMOL_SEED ?= 1
 
 ACTIONLINT_VERSION ?= v1.7.7
 
@@ -24,6 +27,9 @@ run: install
 	$(BIN)/harness graph info
 	$(BIN)/harness run --model gold --suite demo
 	$(BIN)/harness run --model retrieval --suite demo
+	$(BIN)/harness models pull smol
+	$(BIN)/harness run --model smol --suite demo --sample $(SMOL_SAMPLE) --seed $(SMOL_SEED)
+	$(BIN)/harness run --model smol-fewshot --suite demo --sample $(SMOL_SAMPLE) --seed $(SMOL_SEED)
 	$(BIN)/harness report
 	$(BIN)/harness report --format html -o report.html
 	@echo "HTML report: $(CURDIR)/report.html (open it in a browser; it works offline)"

@@ -22,3 +22,7 @@ class Neo4jUnavailable(HarnessError):
 
 class ModelUnavailable(HarnessError):
     """A model cannot be used: weights, key or server missing."""
+
+
+class RunAborted(HarnessError):
+    """A model back end cannot go on (e.g. its worker keeps crashing): the run stops as failed."""

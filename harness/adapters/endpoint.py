@@ -20,6 +20,7 @@ from pydantic import Field
 
 from ..errors import ModelUnavailable
 from .base import Adapter, Generation
+from .fewshot import FewShot, FewShotOptions
 from .prompting import read_prompt, sha256_text
 from .retry import CallFailed, Fail, RateLimiter, Retry, RetryOptions, call_with_retries, parse_retry_after
 
@@ -29,7 +30,7 @@ def _reason(exc: BaseException) -> str:
     return str(reason) or type(reason).__name__
 
 
-class EndpointOptions(RetryOptions):
+class EndpointOptions(RetryOptions, FewShotOptions):
     base_url: str = Field("http://127.0.0.1:8080/v1", description="The server's OpenAI-compatible API root.")
     model: str = Field("default", description="The name the server knows the model by.")
     api_key_env: str | None = Field(
@@ -65,6 +66,7 @@ class EndpointAdapter(Adapter):
         self.max_concurrency = o.max_concurrency
         self.system_prompt = read_prompt(spec, o.system_prompt_file) if o.system_prompt_file else None
         self.limiter = RateLimiter(o.rpm)
+        self.fewshot = FewShot(spec, o, self.context)
 
     def _headers(self) -> dict:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -100,6 +102,7 @@ class EndpointAdapter(Adapter):
         ready, why = self.readiness(self.spec)
         if not ready:
             raise ModelUnavailable(f"model {self.spec.name!r}: {why}")
+        self.fewshot.prepare()
 
     def describe(self):
         info = {
@@ -108,6 +111,7 @@ class EndpointAdapter(Adapter):
             "max_concurrency": self.max_concurrency,
             "decoding": {k: self.options[k] for k in ("temperature", "top_p", "seed", "max_tokens", "extra_body")},
             "system_prompt_sha256": sha256_text(self.system_prompt) if self.system_prompt is not None else None,
+            "fewshot": self.fewshot.describe(),
         }
         try:
             with urllib.request.urlopen(f"{self.base_url}/models", timeout=5) as response:
@@ -116,10 +120,9 @@ class EndpointAdapter(Adapter):
             pass
         return info
 
-    def body(self, question: str) -> dict:
+    def body(self, question: str, examples=()) -> dict:
         o = self.options
-        messages = [{"role": "system", "content": self.system_prompt}] if self.system_prompt is not None else []
-        messages.append({"role": "user", "content": question})
+        messages = self.fewshot.chat(self.system_prompt, question, examples)
         body = {
             "model": o.model,
             "messages": messages,
@@ -134,7 +137,13 @@ class EndpointAdapter(Adapter):
         return body
 
     def generate(self, item):
-        data = json.dumps(self.body(item.question)).encode("utf-8")
+        examples = self.fewshot.examples(item)
+        generation = self._post(json.dumps(self.body(item.question, examples)).encode("utf-8"))
+        if examples:
+            generation.meta["fewshot_ids"] = [example_id for example_id, _, _ in examples]
+        return generation
+
+    def _post(self, data: bytes) -> Generation:
         headers = self._headers()
         started = time.perf_counter()
         timing: dict = {}

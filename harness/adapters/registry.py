@@ -9,7 +9,7 @@ from ..errors import ModelUnavailable
 ADAPTERS = {
     "gold": "harness.adapters.gold:GoldAdapter",
     "replay": "harness.adapters.replay:ReplayAdapter",
-    "llama_cpp": "harness.adapters.llama_cpp:LlamaCppAdapter",
+    "llama_cpp": "harness.adapters.llama_worker:WorkerLlamaCpp",
     "gemini": "harness.adapters.gemini:GeminiAdapter",
     "endpoint": "harness.adapters.endpoint:EndpointAdapter",
     "retrieval": "harness.adapters.retrieval:RetrievalAdapter",

@@ -11,6 +11,7 @@ ties go to the smallest train item id.
 
 from __future__ import annotations
 
+import heapq
 import re
 import threading
 import time
@@ -178,6 +179,48 @@ def substitute(cypher: str, mapping: dict[str, str], diseases: dict[str, str] | 
     return _PIECE.sub(replace, cypher)
 
 
+class TrainIndex:
+    """The suite's train-split questions, entity-masked once, ranked by similarity to a new question.
+
+    Used by the retrieval baseline (its nearest neighbour) and by few-shot prompting (the k nearest).
+    Only the named split is ever read, so a test item can never come back as a neighbour.
+    """
+
+    def __init__(self, suite, driver, split: str = "train"):
+        self.index = EntityIndex.from_driver(driver)
+        self.split = split
+        self.entries = []
+        for item in sorted(suite.items(split=split), key=lambda i: i.id):
+            mentions = self.index.find(item.question)
+            self.entries.append((item, skeleton(item.question, mentions), entities(mentions)))
+        if not self.entries:
+            raise ModelUnavailable(
+                f"suite {suite.name!r} has no {split!r} items to retrieve from: generate it with a train split"
+            )
+
+    def ranked(self, question: str, k: int, exclude: frozenset[str] = frozenset()):
+        """The k best (item, its entities, key) for question, best first; ties go to the smallest item id."""
+        mentions = self.index.find(question)
+        words, labels = skeleton(question, mentions), sorted(label for label, _ in entities(mentions))
+
+        def key(entry):
+            _, train_words, train_ents = entry
+            return (sorted(label for label, _ in train_ents) == labels, *similarity(words, train_words))
+
+        scored = ((key(entry), entry) for entry in self.entries if entry[0].id not in exclude)
+        best = heapq.nsmallest(k, scored, key=lambda pair: tuple(-x for x in pair[0]))  # stable: id order
+        return [(item, ents, found) for found, (item, _, ents) in best]
+
+
+def context_suite_and_driver(context, what: str):
+    suite, driver = context.suite, context.driver
+    if suite is None:
+        raise ModelUnavailable(f"{what} needs a suite with a train split (run it through `harness run`)")
+    if driver is None:
+        raise ModelUnavailable(f"{what} needs the loaded graph for entity names (run it through `harness run`)")
+    return suite, driver
+
+
 class RetrievalOptions(AdapterOptions):
     split: Literal["train"] = Field("train", description="Where neighbours come from: only ever the train split.")
 
@@ -191,7 +234,7 @@ class RetrievalAdapter(Adapter):
     def __init__(self, spec, context=None):
         super().__init__(spec, context)
         self._lock = threading.Lock()
-        self._train = None
+        self.train = None
         self.index = None
 
     def check(self):
@@ -199,43 +242,18 @@ class RetrievalAdapter(Adapter):
 
     def _prepare(self):
         with self._lock:
-            if self._train is not None:
-                return
-            suite, driver = self.context.suite, self.context.driver
-            if suite is None:
-                raise ModelUnavailable(
-                    "the retrieval model needs a suite with a train split (run it through `harness run`)"
-                )
-            if driver is None:
-                raise ModelUnavailable(
-                    "the retrieval model needs the loaded graph for entity names (run it through `harness run`)"
-                )
-            self.index = EntityIndex.from_driver(driver)
-            train = []
-            for item in sorted(suite.items(split=self.options["split"]), key=lambda i: i.id):
-                mentions = self.index.find(item.question)
-                train.append((item, skeleton(item.question, mentions), entities(mentions)))
-            if not train:
-                raise ModelUnavailable(
-                    f"suite {suite.name!r} has no {self.options['split']!r} items to retrieve from: "
-                    "generate it with a train split"
-                )
-            self._train = train
+            if self.train is None:
+                suite, driver = context_suite_and_driver(self.context, "the retrieval model")
+                self.train = TrainIndex(suite, driver, self.options["split"])
+                self.index = self.train.index
 
     def describe(self):
         self._prepare()
-        return {"train_items": len(self._train), "aliases": len(self.index.aliases)}
+        return {"train_items": len(self.train.entries), "aliases": len(self.index.aliases)}
 
     def nearest(self, question: str):
-        mentions = self.index.find(question)
-        words, ents = skeleton(question, mentions), entities(mentions)
-        labels = sorted(label for label, _ in ents)
-        best, best_key = None, None
-        for item, train_words, train_ents in self._train:  # sorted by id: the first best wins ties
-            key = (sorted(label for label, _ in train_ents) == labels, *similarity(words, train_words))
-            if best_key is None or key > best_key:
-                best, best_key = (item, train_ents), key
-        return best, ents, best_key
+        (item, train_ents, key) = self.train.ranked(question, 1)[0]
+        return (item, train_ents), entities(self.index.find(question)), key
 
     def generate(self, item):
         started = time.perf_counter()

@@ -78,7 +78,7 @@ def report(run_ids, fmt, table, output, plot_path, db_path):
 def compare(run_a, run_b, fmt, db_path):
     """Item-level flips from RUN_A to RUN_B (pass->fail, fail->pass) and the paired test."""
     with queries.reading(db_path) as store:
-        result = compare_lib.compare_runs(store, store.get_run(run_a), store.get_run(run_b))
+        result = compare_lib.compare_runs(store, queries.get_run(store, run_a), queries.get_run(store, run_b))
     click.echo(compare_lib.render(result, fmt), nl=False)
 
 
@@ -103,7 +103,7 @@ def baseline_save(run, file, must_pass_file, force, db_path):
     """Write RUN's summary and per-item outcomes to FILE (JSON)."""
     must_pass = gate_lib.read_must_pass(must_pass_file) if must_pass_file else []
     with queries.reading(db_path) as store:
-        data, warnings = gate_lib.save_baseline(store, store.get_run(run), file, must_pass, force=force)
+        data, warnings = gate_lib.save_baseline(store, queries.get_run(store, run), file, must_pass, force=force)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     summary = data["summary"]
@@ -188,7 +188,7 @@ def gate(run_id, baseline_file, max_drop, alpha, max_infra_rate, must_pass_file,
     base = gate_lib.load_baseline(baseline_file)
     with queries.reading(db_path) as store:
         if run_id:
-            run = store.get_run(run_id)
+            run = queries.get_run(store, run_id)
         else:
             run = queries.latest_run_of(store, base.get("run", {}).get("model") or "")
         result = gate_lib.evaluate(store, run, base, max_drop, alpha, max_infra_rate, must_pass)
@@ -208,7 +208,7 @@ def gate(run_id, baseline_file, max_drop, alpha, max_infra_rate, must_pass_file,
 def show(run, item, as_json, db_path):
     """One item of a run in full: question, gold and generated Cypher, outcome, error, row diff."""
     with queries.reading(db_path) as store:
-        record = triage_lib.item_record(store, store.get_run(run), item)
+        record = triage_lib.item_record(store, queries.get_run(store, run), item)
     click.echo(
         json.dumps(record, indent=2, ensure_ascii=False, default=str) if as_json else triage_lib.render_item(record),
         nl=as_json,
@@ -225,7 +225,7 @@ def show(run, item, as_json, db_path):
 def triage(run, examples, fmt, db_path):
     """Failures of a run grouped by outcome, family, mismatch reason and error class."""
     with queries.reading(db_path) as store:
-        data = triage_lib.triage(store, store.get_run(run), examples)
+        data = triage_lib.triage(store, queries.get_run(store, run), examples)
     click.echo(
         json.dumps(data, indent=2, ensure_ascii=False) if fmt == "json" else triage_lib.render_triage(data),
         nl=fmt == "json",

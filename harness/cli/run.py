@@ -57,6 +57,17 @@ def _report(summary) -> None:
 @click.option("--run-id", default=None, help="Continue this run.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N items of the split.")
 @click.option(
+    "--sample", type=click.IntRange(min=1), default=None, help="A seeded sample of N items, equal shares per family."
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample.")
+@click.option(
+    "--items",
+    "items_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Only the item ids in FILE (one per line, or JSONL with an id field, e.g. a replay file).",
+)
+@click.option(
     "--concurrency",
     "-c",
     type=click.IntRange(min=1),
@@ -94,6 +105,9 @@ def run_command(
     resume,
     run_id,
     limit,
+    sample,
+    seed,
+    items_file,
     concurrency,
     judge_workers,
     timeout_s,
@@ -119,6 +133,9 @@ def run_command(
             resume=resume,
             run_id=run_id,
             limit=limit,
+            sample=sample,
+            seed=seed,
+            items_file=items_file,
             concurrency=concurrency,
             judge_workers=judge_workers,
             timeout_s=timeout_s,

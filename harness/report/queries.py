@@ -14,8 +14,9 @@ from pathlib import Path
 
 from ..errors import HarnessError
 from ..store import Store, default_db_path
+from ..store.liveness import observed
 
-__all__ = ["item_details", "items", "latest_run_of", "open_store", "parse_json", "reading", "select_runs"]
+__all__ = ["get_run", "item_details", "items", "latest_run_of", "open_store", "parse_json", "reading", "select_runs"]
 
 # The columns the report needs per item; detail and raw text are read only by `show`.
 ITEM_COLUMNS = (
@@ -49,14 +50,17 @@ def select_runs(store: Store, run_ids: tuple[str, ...] | list[str] = ()) -> list
     if run_ids:
         runs, seen = [], set()
         for run_id in run_ids:
-            run = store.get_run(run_id)
+            run = get_run(store, run_id)
             if run["id"] not in seen:
                 seen.add(run["id"])
                 runs.append(run)
         return runs
-    runs = list(
-        store.db.query("select * from runs where id in (select max(id) from runs group by model) order by model, id")
-    )
+    runs = [
+        observed(run)
+        for run in store.db.query(
+            "select * from runs where id in (select max(id) from runs group by model) order by model, id"
+        )
+    ]
     if not runs:
         raise HarnessError(f"no runs in {store.path}: run `harness run --model NAME` first")
     return runs
@@ -66,7 +70,12 @@ def latest_run_of(store: Store, model: str) -> dict:
     rows = list(store.db.query("select * from runs where model = ? order by id desc limit 1", [model]))
     if not rows:
         raise HarnessError(f"no run of model {model!r} in {store.path}")
-    return rows[0]
+    return observed(rows[0])
+
+
+def get_run(store: Store, run_id: str) -> dict:
+    """One run by id or unique prefix, as listings show it (a dead `running` run is `abandoned`)."""
+    return observed(store.get_run(run_id))
 
 
 def items(store: Store, run_id: str):

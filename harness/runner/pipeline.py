@@ -18,6 +18,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from ..adapters.base import Adapter, Generation
+from ..errors import RunAborted
 from ..judge.gold import GoldFailed, read_session, run_gold
 from ..judge.outcome import judge_output
 from ..store import Store
@@ -58,6 +59,8 @@ def _generate(adapter: Adapter, item: SuiteItem) -> Generation:
     started = time.perf_counter()
     try:
         generation = adapter.generate(item)
+    except RunAborted:  # the back end cannot go on (a worker crashing again and again): stop the run
+        raise
     except Exception as exc:  # an adapter bug must not kill the run: record it, retry on resume
         return Generation(
             infra_error=f"harness_error: {type(exc).__name__}: {exc}",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from itertools import islice
+from functools import cached_property
 from typing import Any
 
 from ..adapters.base import Adapter, Generation, ModelSpec, RunContext
@@ -22,12 +22,14 @@ from ..graph.fingerprint import fingerprint
 from ..graph.instance import Neo4jInstance
 from ..store import Store
 from ..store.db import now
+from ..store.liveness import Heartbeat, check_not_running_elsewhere, owner_fields
 from ..suitegen.model import Suite, open_suite
 from ..verdict import Outcome
 from .guard import Neo4jBreaker, Neo4jLost, end_run, fingerprint_or_none, resume_hint
 from .metadata import HARNESS_VERSION, git_commit, host, options_key
 from .pipeline import Limits, run_items
 from .progress import Progress
+from .selection import Selection, select
 from .workers import judge_workers
 
 
@@ -43,6 +45,10 @@ class RunRequest:
     resume: bool = False
     run_id: str | None = None
     limit: int | None = None
+    sample: int | None = None  # a seeded, family-stratified sample of N items
+    seed: int = 0
+    items_file: str | None = None  # only the ids in this file (text or JSONL with "id")
+    item_ids: frozenset[str] | None = None  # only these ids (library callers: rescore)
     concurrency: int | None = None
     judge_workers: int | None = None  # None: chosen from the server (runner/workers.py)
     timeout_s: float = 10.0
@@ -75,18 +81,20 @@ class RunPlan:
     spec: ModelSpec
     suite: Suite
     split: str
-    limit: int | None
+    selection: Selection
     limits: Limits
     extra_options: dict = field(default_factory=dict)
 
+    @cached_property
+    def selected(self) -> list:
+        """The items to evaluate (all, first N, a stratified sample, or an ids file), in suite order."""
+        return select(self.suite, self.split, self.selection)
+
     def items(self, skip: set[str] | frozenset[str] = frozenset()):
-        items = self.suite.items(self.split)
-        if self.limit is not None:
-            items = islice(items, self.limit)
-        return (item for item in items if item.id not in skip)
+        return (item for item in self.selected if item.id not in skip)
 
     def options(self) -> dict:
-        return {"split": self.split, "limit": self.limit, **self.limits.recorded(), **self.extra_options}
+        return {"split": self.split, **self.selection.recorded(), **self.limits.recorded(), **self.extra_options}
 
 
 class StoredGenerations(Adapter):
@@ -170,20 +178,21 @@ class RunSession:
         breaker = Neo4jBreaker(self.driver, uri)
         status = "interrupted"
         try:
-            recorded = run_items(
-                store=store,
-                run_id=run_id,
-                fingerprint=graph_before,
-                adapter=adapter,
-                driver=self.driver,
-                items=plan.items(done),
-                gen_workers=gen_workers,
-                judge_workers=judge_workers(
-                    self.driver, request.judge_workers, self.instance.uri if self.instance else None
-                ),
-                limits=plan.limits,
-                on_item=breaker.watching(progress.update),
-            )
+            with Heartbeat(store.path, run_id):
+                recorded = run_items(
+                    store=store,
+                    run_id=run_id,
+                    fingerprint=graph_before,
+                    adapter=adapter,
+                    driver=self.driver,
+                    items=plan.items(done),
+                    gen_workers=gen_workers,
+                    judge_workers=judge_workers(
+                        self.driver, request.judge_workers, self.instance.uri if self.instance else None
+                    ),
+                    limits=plan.limits,
+                    on_item=breaker.watching(progress.update),
+                )
             status = "finished"
         except KeyboardInterrupt:
             end_run(store, run_id, status="interrupted")
@@ -258,7 +267,8 @@ class RunSession:
                 f"Neo4j now holds {graph_before[:12]}: a run never mixes graphs"
             )
         if resumed:
-            store.update_run(resumed["id"], status="running", finished_at=None, error=None)
+            check_not_running_elsewhere(resumed)
+            store.update_run(resumed["id"], status="running", finished_at=None, error=None, **owner_fields())
             return resumed, True
         run_id = store.create_run(
             model=spec.name,
@@ -275,7 +285,8 @@ class RunSession:
             options=options,
             model_spec=spec_record,
             adapter_info=adapter.describe(),
-            n_planned=sum(1 for _ in plan.items()),
+            n_planned=len(plan.selected),
+            **owner_fields(),
         )
         return store.get_run(run_id), False
 
@@ -294,7 +305,13 @@ def _plan(request: RunRequest, spec: ModelSpec, suite_name: str, extra_options: 
         spec=spec,
         suite=suite,
         split=request.split,
-        limit=request.limit,
+        selection=Selection(
+            limit=request.limit,
+            sample=request.sample,
+            seed=request.seed,
+            items_file=request.items_file,
+            item_ids=request.item_ids,
+        ),
         limits=Limits(timeout_s=request.timeout_s, row_cap=request.row_cap),
         extra_options=extra,
     )
@@ -356,6 +373,7 @@ def rescore(
         suite=original["suite_path"] or original["suite"],
         split=original["split"] or "test",
         limit=options.get("limit"),
+        item_ids=frozenset(generations),
         db_path=db_path,
         neo4j=neo4j,
         progress=progress,

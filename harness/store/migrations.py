@@ -143,3 +143,10 @@ def create_variant_results(db):
         foreign_keys=[("run_id", "runs", "id")],
     )
     db["runs"].add_column("test_suite", str)
+
+
+@migrations()
+def add_run_owner_and_heartbeat(db):
+    """Who runs a run (host, pid, process start time) and when it last showed signs of life."""
+    for column, kind in (("owner_host", str), ("owner_pid", int), ("owner_started", str), ("heartbeat_at", str)):
+        db["runs"].add_column(column, kind)
