@@ -116,6 +116,9 @@ def test_auto_picks_docker_when_an_engine_answers(use_docker, monkeypatch):
     monkeypatch.delenv("HARNESS_NEO4J")
     assert provision.choose_backend("auto") == "docker"
     assert provision.choose_backend(None) == "docker"
+    # an engine without the image (nothing can be pulled here) falls back to the jvm backend
+    monkeypatch.setenv("HARNESS_NEO4J_IMAGE", "oncograph-harness/neo4j:no-such-tag")
+    assert provision.choose_backend("auto") == "jvm"
 
 
 def test_a_missing_image_is_one_error_line_and_leaves_nothing(use_docker, monkeypatch):

@@ -31,23 +31,34 @@ def backend_option(option: str | None) -> str:
 
 
 def choose_backend(option: str | None) -> str:
-    """Resolve `auto` to a concrete backend: uri if set, docker if an engine answers, else jvm."""
+    """Resolve `auto`: uri if NEO4J_URI is set, docker if an engine answers and has the image, else jvm."""
     choice = backend_option(option)
     if choice != "auto":
         return choice
     if os.environ.get("NEO4J_URI"):
         return "uri"
-    if docker_backend.engine_available():
+    engine = docker_backend.engine_available()
+    # An engine without the image (no registry, or never pulled) would fail where the jvm backend works:
+    # docker then wins only when there is no Java and Maven to fall back on.
+    if engine and docker_backend.image_present(docker_backend.neo4j_image()):
         return "docker"
+    if _jvm_available():
+        return "jvm"
+    if engine:
+        return "docker"
+    raise Neo4jUnavailable(
+        "no way to get a Neo4j: set NEO4J_URI to an existing server, start a Docker engine, "
+        "or install Java 17+ and Maven for the jvm backend"
+    )
+
+
+def _jvm_available() -> bool:
     try:
         jvm.find_java()
         jvm.find_maven()
-        return "jvm"
     except Neo4jUnavailable:
-        raise Neo4jUnavailable(
-            "no way to get a Neo4j: set NEO4J_URI to an existing server, start a Docker engine, "
-            "or install Java 17+ and Maven for the jvm backend"
-        ) from None
+        return False
+    return True
 
 
 def uri_instance() -> Neo4jInstance:
