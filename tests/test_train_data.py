@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -21,7 +22,7 @@ def test_training_data_is_the_train_split_with_whole_groups_held_out():
     assert sorted(used) == sorted(train_ids)  # every train item once, no test item
     assert {e.group_id for e in data.train}.isdisjoint({e.group_id for e in data.validation})
     assert 0.05 < len(data.validation) / len(used) < 0.2
-    system = open("harness/adapters/prompts/ft_system_prompt.txt", "rb").read().decode("utf-8")
+    system = Path("harness/adapters/prompts/ft_system_prompt.txt").read_bytes().decode("utf-8")
     first = data.train[0].messages
     assert [m["role"] for m in first] == ["system", "user", "assistant"]
     assert first[0]["content"] == system  # byte for byte, the prompt the spec will send
