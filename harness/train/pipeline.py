@@ -149,7 +149,9 @@ def train(request: TrainRequest, log=lambda line: None) -> TrainReport:
         "total_steps": state.total_steps,
         "first_loss": losses[0] if losses else None,
         "final_loss": losses[-1] if losses else None,
+        "validation_loss_before": state.validation[0]["loss"] if state.validation else None,
         "validation_loss": state.validation[-1]["loss"] if state.validation else None,
+        "validation_curve": [[v["step"], v["loss"]] for v in state.validation] or None,
         "train_seconds": state.elapsed_s,
         "device": torch.cuda.get_device_name()
         if gpu
