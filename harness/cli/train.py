@@ -31,7 +31,13 @@ import click
 )
 @click.option("--lora-r", type=click.IntRange(1), default=16, show_default=True)
 @click.option("--lora-alpha", type=click.IntRange(1), default=32, show_default=True)
-@click.option("--max-length", type=click.IntRange(16), default=640, show_default=True, help="Tokens per example.")
+@click.option(
+    "--max-length",
+    type=click.IntRange(16),
+    default=1024,
+    show_default=True,
+    help="Tokens per example (longer ones are an error, never cut).",
+)
 @click.option("--warmup-steps", type=click.IntRange(0), default=10, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--save-every", type=click.IntRange(1), default=20, show_default=True, help="Checkpoint every N steps.")

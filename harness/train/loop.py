@@ -37,7 +37,7 @@ class Hyperparameters:
     warmup_steps: int = 10
     weight_decay: float = 0.0
     grad_clip: float = 1.0
-    max_length: int = 640  # tokens per example, prompt + answer; longer ones are an error, never cut
+    max_length: int = 1024  # tokens per example, prompt + answer; longer ones are an error, never cut
     seed: int = 0
     save_every: int = 20
     eval_every: int = 50
