@@ -95,7 +95,9 @@ class LlamaCppOptions(FewShotOptions):
     sha256: str | None = Field(None, pattern=r"^[0-9a-fA-F]{64}$", description="The file's content (checked by pull).")
     convert_from: str | None = Field(None, description="A safetensors-only repo: see scripts/convert_to_gguf.sh.")
     lora_path: str | None = Field(None, description="A LoRA adapter GGUF applied at load (`harness train` writes one).")
-    lora_sha256: str | None = Field(None, pattern=r"^[0-9a-fA-F]{64}$", description="The adapter's content, checked at load.")
+    lora_sha256: str | None = Field(
+        None, pattern=r"^[0-9a-fA-F]{64}$", description="The adapter's content, checked at load."
+    )
     lora_scale: float = Field(1.0, ge=0.0, le=10.0)
     system_prompt_file: str | None = Field(None, description="Packaged prompt name or path; none: no system message.")
     grammar_file: str | None = Field(None, description="GBNF, packaged (grammars/) or a path.")
