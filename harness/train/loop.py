@@ -161,6 +161,9 @@ def load_checkpoint(folder: Path, model, optimizer, key: dict) -> TrainState:
     data = torch.load(folder / CHECKPOINT, weights_only=False)
     if data["key"] != key:
         changed = sorted(k for k in set(key) | set(data["key"]) if key.get(k) != data["key"].get(k))
+        if changed == ["hyperparameters"]:  # name the hyperparameters themselves
+            old, new = data["key"]["hyperparameters"], key["hyperparameters"]
+            changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
         raise InputError(
             f"{folder / CHECKPOINT} was made with other settings ({', '.join(changed)}): "
             "resume with the same options, or start again with --fresh"
