@@ -11,7 +11,7 @@ SMOL_SEED ?= 1
 
 ACTIONLINT_VERSION ?= v1.7.7
 
-.PHONY: install run test test-fast lint clean tools browser neo4j-image
+.PHONY: install install-train run test test-fast lint clean tools browser neo4j-image
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# `make test` also installs the [train] extra (torch, transformers, peft) for the training tests; `make run` does not.
+TRAIN_STAMP := $(VENV)/.installed-train
+$(TRAIN_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[all,dev,train]'
+	touch $(TRAIN_STAMP)
+
+install-train: $(TRAIN_STAMP)
 
 run: install
 	$(BIN)/harness db up
@@ -52,7 +60,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install tools browser lint
+test: install-train tools browser lint
 	$(BIN)/python -m pytest -q
 
 # The tests that need no server, model or browser: seconds, for the edit-test loop.

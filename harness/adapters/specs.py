@@ -5,6 +5,9 @@
     [options]
     model_path = "models/qwen3-4b-ft-oncograph-q8_0.gguf"
 
+A `[card]` table (written by `harness train`: base, suite, data hash, hyperparameters) is
+documentation for people and tools; adapters never read it.
+
 `gold` and `replay` need no file; a file of the same name overrides them.
 """
 
@@ -50,7 +53,7 @@ def read_spec_file(path: Path) -> ModelSpec:
     options = data.get("options", {})
     if not isinstance(options, dict):
         raise InputError(f"{path}: [options] must be a table")
-    extra = {k: v for k, v in data.items() if k not in ("adapter", "options", "description")}
+    extra = {k: v for k, v in data.items() if k not in ("adapter", "options", "description", "card")}
     if extra:
         raise InputError(f"{path}: unknown key(s) {', '.join(sorted(extra))} (put adapter options under [options])")
     description = data.get("description", "")

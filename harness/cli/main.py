@@ -30,6 +30,7 @@ COMMANDS = {
     "triage": "report:triage",
     "baseline": "report:baseline",
     "gate": "report:gate",
+    "train": "train:train_command",
 }
 
 
