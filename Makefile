@@ -59,6 +59,7 @@ browser:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: install-train tools browser lint
 	$(BIN)/python -m pytest -q

@@ -85,7 +85,7 @@ def free_port() -> int:
 
 
 def _wait_ready(proc: subprocess.Popen, instance: Neo4jInstance, timeout_s: float) -> None:
-    log = Path(instance.log)
+    log = Path(instance.log or "")
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if log.exists() and READY_MARK in log.read_text(errors="replace"):
@@ -115,7 +115,7 @@ def start_jvm(
         home=str(home),
         log=str(home / "stdout.log"),
     )
-    with open(instance.log, "wb") as out:
+    with open(home / "stdout.log", "wb") as out:
         proc = subprocess.Popen(
             jvm.jvm_command(java, classpath, home, conf, settings, watch=not detached),
             stdin=subprocess.DEVNULL if detached else subprocess.PIPE,

@@ -174,7 +174,7 @@ class RunSession:
         todo = sum(1 for _ in plan.items(done))
         gen_workers = max(1, min(request.concurrency or adapter.max_concurrency, adapter.max_concurrency, 32))
         progress = Progress(todo, f"{plan.spec.name} {run_id}", enabled=request.progress)
-        uri = self.instance.uri
+        uri = self.instance.uri if self.instance else "the server"
         breaker = Neo4jBreaker(self.driver, uri)
         status = "interrupted"
         try:

@@ -72,7 +72,8 @@ def _sample(
 
     pool = list(candidates)
     rng.shuffle(pool)
-    chosen, fallback = [], []
+    chosen: list[tuple[dict, str, dict]] = []
+    fallback: list[tuple[dict, str, dict]] = []
     for placeholders in pool[: max(40, 6 * count)]:
         if len(chosen) == count:
             break

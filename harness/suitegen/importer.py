@@ -59,7 +59,7 @@ def read_records(path: Path, duplicates: str = "rename") -> tuple[list[SuiteItem
 
 
 def _split(items: list[SuiteItem], explicit: set[str], rng: random.Random, test_fraction: float) -> None:
-    chosen = {}
+    chosen: dict[str, str] = {}
     for item in items:
         if item.id in explicit:
             chosen.setdefault(item.group_id, item.split)

@@ -12,6 +12,7 @@ import json
 import os
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
 from .model import FAMILIES, ITEMS_FILE, MANIFEST_FILE, Suite, SuiteItem, dumps, open_suite, suites_root
@@ -75,7 +76,7 @@ def list_suites(root: Path | None = None) -> list[dict]:
     root = root or suites_root()
     out = []
     for manifest in sorted(root.glob(f"*/{MANIFEST_FILE}")) if root.is_dir() else []:
-        entry = {"name": manifest.parent.name, "path": str(manifest.parent)}
+        entry: dict[str, Any] = {"name": manifest.parent.name, "path": str(manifest.parent)}
         try:
             data = json.loads(manifest.read_text(encoding="utf-8"))
             if not isinstance(data, dict):

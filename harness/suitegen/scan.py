@@ -58,7 +58,9 @@ def with_limit(cypher: str, limit: int) -> str:
 
 def split_top_level(text: str) -> list[str]:
     """Split on commas outside brackets."""
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in text:
         if char in "([{":
             depth += 1
@@ -136,12 +138,11 @@ def problems(cypher: str) -> list[tuple[str, str]]:
     """(kind, message) for every static problem: clock, nondeterministic."""
     text = blank_literals(cypher)
     found = []
-    if _CLOCK.search(text):
-        found.append(
-            ("clock", f"uses the clock ({_CLOCK.search(text).group(0).strip()}...): the answer changes over time")
-        )
-    if _RANDOM.search(text):
-        found.append(("nondeterministic", f"uses randomness ({_RANDOM.search(text).group(0).strip()}...)"))
+    clock, random = _CLOCK.search(text), _RANDOM.search(text)
+    if clock:
+        found.append(("clock", f"uses the clock ({clock.group(0).strip()}...): the answer changes over time"))
+    if random:
+        found.append(("nondeterministic", f"uses randomness ({random.group(0).strip()}...)"))
     if _INTERNAL_ID.search(text):
         found.append(("nondeterministic", "returns or uses internal ids, which change when the graph is reloaded"))
     clauses = _top_level_index(text, _CLAUSE)

@@ -136,7 +136,7 @@ def audit_golds(
         # without its ORDER BY a query's row order is the server's storage order: which rows of an
         # ordered gold it matches then changes with every reload, so it is not judged
         audit.mutants = [m for m in ms if probes[m.cypher].accepted and m.detail != "ORDER BY dropped"]
-        audit.survivors = survivors(cypher, audit.rows, audit.mutants, probes)
+        audit.survivors = survivors(cypher, audit.rows or [], audit.mutants, probes)
     return out
 
 

@@ -54,7 +54,8 @@ def evaluate_variant(
     probes = run_untrusted_many(driver, [m.cypher for g in golds.values() for m in g.survivors], workers)
     for cypher, audit in golds.items():
         for mutant in audit.survivors:
-            if not same_answer(cypher, rows[cypher], probes[mutant.cypher].rows):
+            gold = rows[cypher]
+            if isinstance(gold, list) and not same_answer(cypher, gold, probes[mutant.cypher].rows):
                 candidate.kills.add((cypher, mutant.cypher))
     return candidate
 

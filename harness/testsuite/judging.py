@@ -23,7 +23,6 @@ from ..judge.execute import execute_untrusted
 from ..store.db import Store, _gold_record, now
 from ..suitegen.gold import GoldRunner
 from ..suitegen.model import open_suite
-from ..suitegen.scan import totally_ordered
 from .server import variant_server
 from .suite_variants import recorded_variants
 from .variants import make_variant
@@ -37,7 +36,7 @@ def _gold(store: Store, runner: GoldRunner, graph: str, cypher: str) -> list[dic
     rows = runner.rows(cypher)
     record = _gold_record(graph, cypher, rows, (time.perf_counter() - started) * 1000)
     with store.db.atomic():
-        store.db["gold_cache"].insert(record, replace=True)
+        store.db.table("gold_cache").insert(record, replace=True)
     return rows
 
 
@@ -47,8 +46,7 @@ def _verdict(driver, item, query: str, gold: list[dict], timeout_s: float, row_c
     result = execute_untrusted(driver, query, timeout_s=timeout_s, row_cap=row_cap)
     if result.outcome is not None:
         return {"outcome": result.outcome, "match": 0, "row_count": result.row_count, "error": result.error}
-    ordered = bool(item.gold.get("ordered", totally_ordered(item.cypher)))
-    match = compare(gold, result.rows, ordered=ordered).match
+    match = compare(gold, result.rows or [], ordered=item.ordered).match
     return {"outcome": "correct" if match else "wrong_result", "match": int(match), "row_count": result.row_count}
 
 
@@ -63,7 +61,7 @@ def _record(store: Store, run_id: str, item_id: str, variant: dict, graph: str, 
         **verdict,
     }
     with store.db.atomic():
-        store.db["variant_results"].insert(record, replace=True)
+        store.db.table("variant_results").insert(record, replace=True)
 
 
 def judge_on_variants(

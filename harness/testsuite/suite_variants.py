@@ -45,7 +45,7 @@ def distill_suite(
     items = list(suite.items(split=split))
     if not items:
         raise InputError(f"suite {suite.name!r} has no {split or ''} items".replace("  ", " "))
-    with variant_server(server, base, expected, backend, progress) as driver:
+    with variant_server(server, base, expected or "", backend, progress) as driver:
         if server == "scratch":
             load_graph(driver, base, replace=True)
             if fingerprint(driver) != expected:

@@ -74,7 +74,8 @@ def load_training_data(
         items = items[:limit]
     if not items:
         raise InputError(f"suite {suite.name!r} has no train items to fine-tune on")
-    train, validation = [], []
+    train: list[Example] = []
+    validation: list[Example] = []
     for item in items:
         held_out = validation_fraction > 0 and group_in_validation(item.group_id, seed, validation_fraction)
         (validation if held_out else train).append(to_example(item, system))

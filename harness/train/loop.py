@@ -225,7 +225,7 @@ def run_training(model, tokenizer, train, validation, hp: Hyperparameters, folde
         torch.manual_seed(hp.seed)
     stop = min(total, hp.max_steps) if hp.max_steps else total
     if val_encoded and state.step == 0:  # the base model's loss on the held-out slice: the curve's starting point
-        value = mean_loss(model, val_encoded, pad_id, hp.batch_size)
+        value = mean_loss(model, val_encoded, pad_id, hp.batch_size) or 0.0
         state.validation.append({"step": 0, "loss": round(value, 4)})
         log(f"step 0: validation loss {value:.4f} ({len(val_encoded)} held-out examples)")
     model.train()
@@ -258,7 +258,7 @@ def run_training(model, tokenizer, train, validation, hp: Hyperparameters, folde
             if bar.disable:
                 log(f"step {state.step}/{stop} loss {float(loss):.4f} lr {lr:.2e} ({state.elapsed_s:.0f} s)")
             if val_encoded and (state.step % hp.eval_every == 0 or state.step == total):
-                value = mean_loss(model, val_encoded, pad_id, hp.batch_size)
+                value = mean_loss(model, val_encoded, pad_id, hp.batch_size) or 0.0
                 state.validation.append({"step": state.step, "loss": round(value, 4)})
                 log(f"step {state.step}: validation loss {value:.4f} ({len(val_encoded)} held-out examples)")
             if state.step % hp.save_every == 0 or state.step == stop:
