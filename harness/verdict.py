@@ -78,6 +78,22 @@ class Verdict:
         return self.outcome.scored
 
     @classmethod
+    def unscored_yet(cls, query: str | None, gold_row_count: int, **extra: Any) -> Verdict:
+        """The start of judging a model's output: no query found, no level passed, until shown otherwise."""
+        return cls(
+            outcome=Outcome.NO_QUERY,
+            extracted_query=query,
+            gold_row_count=gold_row_count,
+            syntax_ok=False,
+            exec_ok=False,
+            match=False,
+            strict_match=False,
+            f1=0.0,
+            db_ms=0.0,
+            **extra,
+        )
+
+    @classmethod
     def infra(cls, outcome: Outcome | str, error: str, error_class: str = "", **extra: Any) -> Verdict:
         verdict = cls(outcome=Outcome(outcome), error=error, error_class=error_class, **extra)
         if verdict.scored:

@@ -27,17 +27,7 @@ def judge_output(
     """
     started = time.perf_counter()
     query = extract_query(raw_output)
-    verdict = Verdict(
-        outcome=Outcome.NO_QUERY,
-        extracted_query=query,
-        gold_row_count=len(gold_rows),
-        syntax_ok=False,
-        exec_ok=False,
-        match=False,
-        strict_match=False,
-        f1=0.0,
-        db_ms=0.0,
-    )
+    verdict = Verdict.unscored_yet(query, len(gold_rows))
     if query is None:
         verdict.error = "no Cypher query found in the output"
     else:

@@ -94,18 +94,7 @@ def judge_recorded(driver, item: RecordedItem, *, ordered: bool | None = None) -
     infra = infra_of(item)
     if infra:
         return Verdict.infra(infra[0], item.error or "", infra[1], extracted_query=query, detail=detail)
-    verdict = Verdict(
-        outcome=Outcome.NO_QUERY,
-        extracted_query=query,
-        gold_row_count=len(item.gold_rows),
-        syntax_ok=False,
-        exec_ok=False,
-        match=False,
-        strict_match=False,
-        f1=0.0,
-        db_ms=0.0,
-        detail=detail,
-    )
+    verdict = Verdict.unscored_yet(query, len(item.gold_rows), detail=detail)
     if query is None:
         verdict.error = item.error or "no Cypher query was recorded"
     else:
