@@ -211,7 +211,7 @@ def pytest_terminal_summary(terminalreporter):
         f"{outcome.upper()} {report.nodeid}" + (f" ({report.longrepr[2]})" if outcome == "skipped" else "")
         for outcome in ("passed", "failed", "error", "skipped")
         for report in terminalreporter.stats.get(outcome, [])
-        if "docker" in report.keywords and (report.when == "call" or outcome in ("skipped", "error"))
+        if "docker" in getattr(report, "keywords", {}) and (report.when == "call" or outcome in ("skipped", "error"))
     ]
     if lines:
         terminalreporter.write_sep("-", "docker backend tests")

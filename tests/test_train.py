@@ -22,8 +22,9 @@ from harness.adapters.hub import sha256_file
 from harness.adapters.llama_cpp import LlamaCppAdapter
 from harness.adapters.specs import load_spec, read_spec_file, tomllib
 from harness.cli.main import cli
-from harness.store import SCORED_OUTCOMES, Store
+from harness.store import Store
 from harness.suitegen.model import open_suite
+from harness.verdict import Outcome
 
 torch = pytest.importorskip("torch", reason="the [train] extra is not installed (make test installs it)")
 
@@ -129,7 +130,7 @@ def test_trained_spec_evaluates_like_any_model(trained, models, use_neo4j, tmp_p
     store = Store(db)
     run = store.get_run(result.stdout.strip())
     rows = list(store.results(run["id"]))
-    assert len(rows) == 2 and all(r["outcome"] in SCORED_OUTCOMES for r in rows)
+    assert len(rows) == 2 and all(Outcome.is_scored(r["outcome"]) for r in rows)
     assert json.loads(run["adapter_info"])["lora_sha256"] == load_spec("smol-t").options["lora_sha256"]
 
 
