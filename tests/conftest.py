@@ -6,7 +6,9 @@ Tests that load other graphs use `scratch_neo4j`, a second server of their own.
 
 from __future__ import annotations
 
+import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,7 @@ from harness.graph.loader import load_graph
 from harness.graph.version import DOCKER_IMAGE, LOCAL_IMAGE
 from harness.store import Store
 
-from .kit import LoopbackServer
+from .kit import LoopbackServer, QuietHandler
 from .tiny_gguf import write_tiny_gguf
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -217,3 +219,46 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("-", "docker backend tests")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def tiny_graph(use_scratch_neo4j, scratch_driver):
+    """The scratch server holding the tiny test graph (tests/fixtures/tiny_graph), used through the CLI."""
+    load_graph(scratch_driver, read_graph_folder(TINY_GRAPH), replace=True)
+    return scratch_driver
+
+
+@pytest.fixture
+def paced_gold(tmp_path, loopback, monkeypatch):
+    """`--model paced`: an endpoint model that answers each question with its gold query after a pause.
+
+    A run of it is slow enough to interrupt at a chosen point on any machine (the gold adapter is
+    too fast: a run can finish before a test sees its first items). Call it with the suite folder.
+    """
+
+    def start(suite: Path, pause_s: float = 0.01) -> str:
+        answers = {}
+        for line in (suite / "items.jsonl").read_text().splitlines():
+            item = json.loads(line)
+            answers[item["question"]] = item["cypher"]
+
+        class Paced(QuietHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                time.sleep(pause_s)
+                text = answers.get(body["messages"][-1]["content"], "I do not know.")
+                self.reply_json(200, {"choices": [{"message": {"content": text}, "finish_reason": "stop"}]})
+
+            def do_GET(self):
+                self.reply_json(200, {"data": [{"id": "paced"}]})
+
+        server = loopback(Paced)
+        models = tmp_path / "paced-models"
+        models.mkdir(exist_ok=True)
+        (models / "paced.toml").write_text(
+            f'adapter = "endpoint"\n[options]\nbase_url = "{server.url}/v1"\nmax_concurrency = 1\nmax_retries = 0\n'
+        )
+        monkeypatch.setenv("HARNESS_MODELS_DIR", str(models))
+        return "paced"
+
+    return start

@@ -20,7 +20,7 @@ from harness.suitegen.io import write_suite
 from harness.suitegen.model import iter_jsonl_items
 
 from .report_fixtures import add_run
-from .test_runner import TINY_SUITE, tiny_graph  # noqa: F401 (tiny_graph is a fixture)
+from .test_runner import TINY_SUITE
 
 DEMO = Path(__file__).resolve().parents[1] / "suites" / "demo"
 
@@ -120,7 +120,7 @@ def stale_suite(folder: Path, drop_last: int = 1) -> Path:
     return folder
 
 
-def test_run_and_lint_refuse_a_suite_whose_manifest_disagrees_with_its_items(tiny_graph, tmp_path):  # noqa: F811
+def test_run_and_lint_refuse_a_suite_whose_manifest_disagrees_with_its_items(tiny_graph, tmp_path):
     suite = stale_suite(tmp_path / "stale")
     message = only_error(invoke("run", "--model", "gold", "--suite", suite, "--quiet", "--db", tmp_path / "r.db"))
     assert message.startswith(f"Error: {suite}: manifest.json says 9 items") and "items.jsonl has 8" in message

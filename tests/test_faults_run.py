@@ -16,7 +16,7 @@ from harness.cli.main import cli
 from harness.store import Store
 
 from .report_fixtures import add_run
-from .test_runner import TINY_SUITE, big_suite, run_cli, tiny_graph  # noqa: F401 (tiny_graph is a fixture)
+from .test_runner import TINY_SUITE, big_suite, run_cli
 
 
 def error_lines(output: str) -> list[str]:
@@ -24,7 +24,7 @@ def error_lines(output: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_a_run_that_fails_on_a_locked_database_is_not_left_running(tiny_graph, tmp_path):  # noqa: F811
+def test_a_run_that_fails_on_a_locked_database_is_not_left_running(tiny_graph, tmp_path):
     suite = big_suite(tmp_path, copies=150)  # 1200 items
     db = tmp_path / "r.db"
     process = subprocess.Popen(
@@ -65,7 +65,7 @@ def test_rescore_refuses_a_run_that_is_still_running(store):
     assert [r["id"] for r in store.runs()] == [run_id]  # no new, incomplete run
 
 
-def test_a_lone_surrogate_in_a_replay_output_is_stored_and_every_item_judged(tiny_graph, tmp_path):  # noqa: F811
+def test_a_lone_surrogate_in_a_replay_output_is_stored_and_every_item_judged(tiny_graph, tmp_path):
     items = [json.loads(line) for line in (TINY_SUITE / "items.jsonl").read_text().splitlines()][:5]
     replay = tmp_path / "replay.jsonl"
     records = [{"id": i["id"], "output": i["cypher"]} for i in items]
@@ -82,7 +82,7 @@ def test_a_lone_surrogate_in_a_replay_output_is_stored_and_every_item_judged(tin
     assert sum(Store(db).outcome_counts(run["id"]).values()) == 8
 
 
-def test_an_empty_replay_file_is_one_error_not_800_infra_items(tiny_graph, tmp_path):  # noqa: F811
+def test_an_empty_replay_file_is_one_error_not_800_infra_items(tiny_graph, tmp_path):
     replay = tmp_path / "empty.jsonl"
     replay.write_text("\n")
     db = tmp_path / "r.db"

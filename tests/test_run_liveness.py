@@ -17,7 +17,7 @@ from harness.errors import HarnessError
 from harness.store import Store
 from harness.store.liveness import check_not_running_elsewhere, observed, owner_alive, owner_fields
 
-from .test_runner import big_suite, run_cli, start_run_and_wait, tiny_graph  # noqa: F401 (fixture)
+from .test_runner import big_suite, run_cli, start_run_and_wait
 
 
 def running(**fields) -> dict:
@@ -51,10 +51,11 @@ def runs_listing(db) -> dict:
     return {row["run_id"]: row for row in json.loads(result.output)["runs"]}
 
 
-def test_sigkilled_run_is_listed_abandoned_and_resume_takes_it_over(tiny_graph, tmp_path):  # noqa: F811
+def test_sigkilled_run_is_listed_abandoned_and_resume_takes_it_over(tiny_graph, paced_gold, tmp_path):
     suite = big_suite(tmp_path, copies=150)
     db = tmp_path / "r.db"
-    process, _ = start_run_and_wait(suite, db, judged_at_least=50)
+    model = paced_gold(suite, pause_s=0.005)
+    process, _ = start_run_and_wait(suite, db, judged_at_least=50, model=model)
     run = Store(db).runs()[0]
     assert run["owner_pid"] == process.pid and run["heartbeat_at"] and run["status"] == "running"
     assert runs_listing(db)[run["id"]]["status"] == "running"  # alive: not abandoned
@@ -64,7 +65,7 @@ def test_sigkilled_run_is_listed_abandoned_and_resume_takes_it_over(tiny_graph, 
     assert runs_listing(db)[run["id"]]["status"] == "abandoned"  # ...but listings can
     shown = CliRunner().invoke(cli, ["report", "--db", str(db)])
     assert "abandoned" in shown.output
-    resumed = run_cli("--model", "gold", "--suite", str(suite), "--db", str(db), "--resume")
+    resumed = run_cli("--model", model, "--suite", str(suite), "--db", str(db), "--resume")
     assert resumed.exit_code == 0, resumed.output
     assert resumed.stdout.strip() == run["id"]
     after = Store(db).get_run(run["id"])

@@ -15,20 +15,12 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli.main import cli
-from harness.graph.csv_source import read_graph_folder
 from harness.graph.fingerprint import fingerprint
-from harness.graph.loader import load_graph
 from harness.store import Store
 
-from .conftest import FIXTURES, TINY_GRAPH
+from .conftest import FIXTURES
 
 TINY_SUITE = FIXTURES / "tiny_suite"
-
-
-@pytest.fixture
-def tiny_graph(use_scratch_neo4j, scratch_driver):
-    load_graph(scratch_driver, read_graph_folder(TINY_GRAPH), replace=True)
-    return scratch_driver
 
 
 def big_suite(tmp_path: Path, copies: int) -> Path:
@@ -48,8 +40,8 @@ def big_suite(tmp_path: Path, copies: int) -> Path:
     return folder
 
 
-def start_run_and_wait(suite: Path, db: Path, judged_at_least: int) -> tuple[subprocess.Popen, int]:
-    """`harness run --model gold` in a child process, returned once it has judged some items."""
+def start_run_and_wait(suite: Path, db: Path, judged_at_least: int, model: str) -> tuple[subprocess.Popen, int]:
+    """`harness run --model MODEL` in a child process, returned once it has judged some items."""
     env = {**os.environ, "HARNESS_DB": str(db)}
     process = subprocess.Popen(
         [
@@ -58,7 +50,7 @@ def start_run_and_wait(suite: Path, db: Path, judged_at_least: int) -> tuple[sub
             "harness.cli.main",
             "run",
             "--model",
-            "gold",
+            model,
             "--suite",
             str(suite),
             "--concurrency",
@@ -170,10 +162,11 @@ def test_infra_errors_are_not_scored_and_are_retried_on_resume(tiny_graph, tmp_p
     assert Store(db).get_run(run_id)["status"] == "finished"
 
 
-def test_sigkill_mid_run_then_resume_judges_every_item_exactly_once(tiny_graph, tmp_path):
+def test_sigkill_mid_run_then_resume_judges_every_item_exactly_once(tiny_graph, paced_gold, tmp_path):
     suite = big_suite(tmp_path, copies=150)  # 1200 items
     db = tmp_path / "r.db"
-    process, _ = start_run_and_wait(suite, db, judged_at_least=100)
+    model = paced_gold(suite, pause_s=0.005)
+    process, _ = start_run_and_wait(suite, db, judged_at_least=100, model=model)
     process.send_signal(signal.SIGKILL)
     process.wait()
     store = Store(db)
@@ -181,7 +174,7 @@ def test_sigkill_mid_run_then_resume_judges_every_item_exactly_once(tiny_graph, 
     partial = sum(store.outcome_counts(run["id"]).values())
     assert 0 < partial < 1200 and run["status"] == "running"
 
-    resumed = run_cli("--model", "gold", "--suite", str(suite), "--db", str(db), "--resume")
+    resumed = run_cli("--model", model, "--suite", str(suite), "--db", str(db), "--resume")
     assert resumed.exit_code == 0, resumed.output
     assert resumed.stdout.strip() == run["id"]
     rows = results(db, run["id"])
@@ -267,10 +260,10 @@ def test_locked_database_is_one_error_line(tmp_path):
         blocker.rollback()
 
 
-def test_ctrl_c_stops_cleanly_and_marks_the_run_interrupted(tiny_graph, tmp_path):
+def test_ctrl_c_stops_cleanly_and_marks_the_run_interrupted(tiny_graph, paced_gold, tmp_path):
     suite = big_suite(tmp_path, copies=150)
     db = tmp_path / "r.db"
-    process, judged = start_run_and_wait(suite, db, judged_at_least=50)
+    process, judged = start_run_and_wait(suite, db, judged_at_least=50, model=paced_gold(suite))
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, (process.returncode, judged, stderr)
