@@ -195,7 +195,8 @@ def test_base_graph_is_restored_after_ctrl_c_and_after_kill_9(tiny, scratch_driv
     _wait_for_variant_verdicts(db, process, 5)
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=120) != 0
-    assert fingerprint(scratch_driver) == tiny and not marker_path().exists()  # restored on Ctrl-C
+    stderr = process.stderr.read()
+    assert fingerprint(scratch_driver) == tiny and not marker_path().exists(), stderr  # restored on Ctrl-C
 
     before = sqlite3.connect(db).execute("select count(*) from variant_results").fetchone()[0]
     process = _judging(suite, db, run_id)

@@ -8,17 +8,16 @@ known. A bounded window of items in flight keeps memory flat whatever the suite 
 
 from __future__ import annotations
 
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import Any
 
 from ..adapters.base import Adapter, Generation
 from ..errors import RunAborted
+from ..interrupts import deferred_sigint, raise_if_stopped
 from ..judge.gold import GoldFailed, read_session, run_gold
 from ..judge.outcome import judge_output
 from ..store import Store
@@ -129,7 +128,7 @@ def run_items(
     stop = threading.Event()
     memo = GoldMemo()
     with (
-        _deferred_sigint(stop),
+        deferred_sigint(stop),
         ThreadPoolExecutor(gen_workers, thread_name_prefix="generate") as gen_pool,
         ThreadPoolExecutor(judge_workers, thread_name_prefix="judge") as judge_pool,
     ):
@@ -144,8 +143,7 @@ def run_items(
                 if not generating and not judging:
                     return recorded
                 done, _ = wait([*generating, *judging], timeout=0.25, return_when=FIRST_COMPLETED)
-                if stop.is_set():
-                    raise KeyboardInterrupt
+                raise_if_stopped(stop)
                 for future in done:
                     if future in generating:
                         item = generating.pop(future)
@@ -192,20 +190,6 @@ def _record_in_flight(
             gold = None if fresh is None else {"fingerprint": fingerprint, "cypher": item.cypher, **fresh}
         attempts[item.id] = attempts.get(item.id, 0) + 1
         _record(store, run_id, item, generation, verdict, gold, attempts[item.id])
-
-
-@contextmanager
-def _deferred_sigint(stop: threading.Event):
-    """Ctrl-C sets a flag the loop checks between items: a KeyboardInterrupt raised at an arbitrary
-    point inside concurrent.futures could leave a future's lock held and hang the shutdown."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _record(

@@ -18,6 +18,7 @@ from ..errors import HarnessError
 from ..graph.csv_source import read_graph_folder
 from ..graph.fingerprint import fingerprint
 from ..graph.loader import load_graph
+from ..interrupts import deferred_sigint, raise_if_stopped
 from ..judge.compare import compare
 from ..judge.execute import execute_untrusted
 from ..store.db import Store, _gold_record, now
@@ -91,11 +92,15 @@ def judge_on_variants(
             for row in store.db.query("select item_id, variant_id from variant_results where run_id = ?", [run["id"]])
         }
         started = time.monotonic()
-        with variant_server(server, base, section["base_fingerprint"], backend, progress) as driver:
+        with (
+            deferred_sigint() as stop,
+            variant_server(server, base, section["base_fingerprint"], backend, progress) as driver,
+        ):
             for variant in section["variants"]:
                 todo = [r for r in correct if (r["item_id"], variant["id"]) not in done]
                 if not todo:
                     continue
+                raise_if_stopped(stop)
                 load_graph(driver, make_variant(base, section["seed"], variant["index"]), replace=True)
                 graph_fp = fingerprint(driver)
                 if graph_fp != variant["fingerprint"]:
@@ -107,6 +112,7 @@ def judge_on_variants(
                     progress(f"variant {variant['id']}: judging {len(todo)} items")
                 with GoldRunner(driver) as runner:
                     for result in todo:
+                        raise_if_stopped(stop)
                         item = items[result["item_id"]]
                         gold = _gold(store, runner, graph_fp, item.cypher)
                         verdict = _verdict(driver, item, result["extracted_query"] or "", gold, timeout_s, row_cap)

@@ -89,9 +89,12 @@ def variant_server(mode: str, base: GraphData, base_fingerprint: str, backend: s
         try:
             yield driver
         finally:
+            driver.close()
             if progress:
                 progress("restoring the base graph")
-            _restore(driver, record)
+            # A fresh driver: an interrupt may have left a pooled connection of the old one half-read.
+            with open_driver(instance) as fresh:
+                _restore(fresh, record)
     finally:
         driver.close()
 
