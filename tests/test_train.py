@@ -68,6 +68,8 @@ def trained(models, tmp_path_factory):
         "--name",
         "smol-t",
         *SHORT,
+        "--precision",
+        "bf16-mixed",  # fp32 weights, bf16 matmuls: the fast CPU path (the resume test below keeps fp32)
         "--work-dir",
         str(work),
         env=env_for(models),
@@ -87,6 +89,7 @@ def test_short_training_lowers_held_out_loss_and_writes_a_pinned_spec(trained):
     assert spec.options["sha256"] == card["base_sha256"]  # the same base file llama.cpp loads
     assert card["suite_items_sha256"] == open_suite("suites/demo").content_hash()
     assert (card["train_examples"], card["validation_examples"], card["steps"]) == (12, 4, 6)
+    assert card["precision"] == "bf16-mixed" and card["hyperparameters"]["precision"] == "bf16-mixed"
     assert card["validation_loss"] < card["validation_loss_before"]  # it learned something it was not shown
     steps = [json.loads(line) for line in (work / "log.jsonl").read_text().splitlines()]
     assert [s["step"] for s in steps] == [1, 2, 3, 4, 5, 6] and all(s["loss"] > 0 for s in steps)

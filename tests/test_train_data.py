@@ -88,3 +88,20 @@ def test_bad_train_inputs_are_one_error_line(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.glob("*.toml")) == ["nofile.toml", "remote.toml", "taken.toml"]
     result = CliRunner().invoke(cli, ["train", "--suite", "suites/demo", "--base", "x", "--name", "y", "--lr", "0"])
     assert result.exit_code == 2 and "Usage:" in result.output
+
+
+def test_precision_is_bf16_on_a_gpu_fp32_on_a_cpu_unless_asked():
+    from harness.errors import InputError
+    from harness.train.pipeline import resolve_precision
+
+    assert (resolve_precision("auto", gpu=True), resolve_precision("auto", gpu=False)) == ("bf16", "fp32")
+    assert resolve_precision("bf16-mixed", gpu=False) == "bf16-mixed"
+    for choice, gpu in (("bf16", False), ("fp16", True)):
+        try:
+            resolve_precision(choice, gpu=gpu)
+        except InputError as exc:
+            assert choice in str(exc)
+        else:
+            raise AssertionError(f"{choice} accepted")
+    # a different precision is a different training: --resume refuses a checkpoint made with another
+    assert Hyperparameters(precision="fp32").key() != Hyperparameters(precision="bf16-mixed").key()

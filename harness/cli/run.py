@@ -14,30 +14,18 @@ test_suite_option = click.option(
 )
 
 
-def _restore_first(enabled, variant_server, neo4j_backend, quiet) -> None:
-    if enabled:
-        from ..testsuite.server import restore_before_run
+def _evaluate(evaluate, test_suite, variant_server, db_path, neo4j_backend, quiet):
+    """`evaluate()` alone, or wrapped in the test-suite steps when --test-suite is given."""
+    if not test_suite:
+        return evaluate()
+    from ..testsuite.runs import describe, evaluate_with_test_suite
 
-        restore_before_run(variant_server, neo4j_backend, None if quiet else (lambda m: click.echo(m, err=True)))
-
-
-def _test_suite(summary, enabled, variant_server, db_path, neo4j_backend, quiet) -> None:
-    if not enabled:
-        return
-    from ..testsuite.judging import judge_on_variants
-
-    figures = judge_on_variants(
-        summary.run_id,
-        db_path=db_path,
-        server=variant_server,
-        backend=neo4j_backend,
-        progress=None if quiet else (lambda m: click.echo(m, err=True)),
+    progress = None if quiet else (lambda m: click.echo(m, err=True))
+    summary, figures = evaluate_with_test_suite(
+        evaluate, server=variant_server, backend=neo4j_backend, db_path=db_path, progress=progress
     )
-    click.echo(
-        f"test suite: {figures['test_suite_correct']}/{figures['n']} correct on every variant "
-        f"({figures['execution_correct']} on the base graph; {len(figures['flipped'])} flipped)",
-        err=True,
-    )
+    click.echo(describe(figures), err=True)
+    return summary
 
 
 def _report(summary) -> None:
@@ -124,30 +112,26 @@ def run_command(
         raise click.UsageError("--resume and --run-id are mutually exclusive")
     if replay and model != "replay":
         raise click.UsageError("--replay goes with --model replay")
-    _restore_first(test_suite, variant_server, neo4j_backend, quiet)
-    summary = run(
-        RunRequest(
-            model=model,
-            suite=suite,
-            split=split,
-            resume=resume,
-            run_id=run_id,
-            limit=limit,
-            sample=sample,
-            seed=seed,
-            items_file=items_file,
-            concurrency=concurrency,
-            judge_workers=judge_workers,
-            timeout_s=timeout_s,
-            row_cap=row_cap,
-            replay=replay,
-            db_path=db_path,
-            neo4j=neo4j_backend,
-            progress=not quiet,
-        )
+    request = RunRequest(
+        model=model,
+        suite=suite,
+        split=split,
+        resume=resume,
+        run_id=run_id,
+        limit=limit,
+        sample=sample,
+        seed=seed,
+        items_file=items_file,
+        concurrency=concurrency,
+        judge_workers=judge_workers,
+        timeout_s=timeout_s,
+        row_cap=row_cap,
+        replay=replay,
+        db_path=db_path,
+        neo4j=neo4j_backend,
+        progress=not quiet,
     )
-    _test_suite(summary, test_suite, variant_server, db_path, neo4j_backend, quiet)
-    _report(summary)
+    _report(_evaluate(lambda: run(request), test_suite, variant_server, db_path, neo4j_backend, quiet))
 
 
 @click.command("rescore")
@@ -159,10 +143,11 @@ def run_command(
 @neo4j_option
 def rescore_command(run_id, quiet, test_suite, variant_server, db_path, neo4j_backend):
     """Judge RUN_ID's stored generations again as a new run, without calling the model."""
-    _restore_first(test_suite, variant_server, neo4j_backend, quiet)
-    summary = rescore(run_id, db_path=db_path, neo4j=neo4j_backend, progress=not quiet)
-    _test_suite(summary, test_suite, variant_server, db_path, neo4j_backend, quiet)
-    _report(summary)
+
+    def evaluate():
+        return rescore(run_id, db_path=db_path, neo4j=neo4j_backend, progress=not quiet)
+
+    _report(_evaluate(evaluate, test_suite, variant_server, db_path, neo4j_backend, quiet))
 
 
 COMMANDS = [run_command, rescore_command]

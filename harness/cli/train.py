@@ -40,6 +40,13 @@ import click
 )
 @click.option("--warmup-steps", type=click.IntRange(0), default=10, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--precision",
+    type=click.Choice(["auto", "fp32", "bf16", "bf16-mixed"]),
+    default="auto",
+    show_default=True,
+    help="auto: bf16 on a GPU, fp32 on a CPU; bf16-mixed: fp32 weights with bf16 matmuls (fast on AVX512-BF16/AMX CPUs).",
+)
 @click.option("--save-every", type=click.IntRange(1), default=20, show_default=True, help="Checkpoint every N steps.")
 @click.option(
     "--eval-every", type=click.IntRange(1), default=50, show_default=True, help="Validation loss every N steps."
@@ -79,6 +86,7 @@ def train_command(
     max_length,
     warmup_steps,
     seed,
+    precision,
     save_every,
     eval_every,
     validation_fraction,
@@ -101,6 +109,7 @@ def train_command(
         "max_length": max_length,
         "warmup_steps": warmup_steps,
         "seed": seed,
+        "precision": precision,
         "save_every": save_every,
         "eval_every": eval_every,
     }

@@ -39,6 +39,7 @@ class Hyperparameters:
     grad_clip: float = 1.0
     max_length: int = 1024  # tokens per example, prompt + answer; longer ones are an error, never cut
     seed: int = 0
+    precision: str = "fp32"  # "fp32", "bf16" (weights in bf16: GPU) or "bf16-mixed" (fp32 weights, bf16 matmuls)
     save_every: int = 20
     eval_every: int = 50
     target_modules: tuple = TARGET_MODULES
@@ -50,6 +51,16 @@ class Hyperparameters:
             data.pop(name)
         data["target_modules"] = list(self.target_modules)
         return data
+
+
+PRECISIONS = ("auto", "fp32", "bf16", "bf16-mixed")
+
+
+def autocast(hp: Hyperparameters, device_type: str):
+    """bf16 matmuls over fp32 weights under "bf16-mixed" (on CPUs with AVX512-BF16 or AMX, about twice as fast)."""
+    import torch
+
+    return torch.autocast(device_type, dtype=torch.bfloat16, enabled=hp.precision == "bf16-mixed")
 
 
 def default_learning_rate(n_params: int) -> float:
@@ -174,7 +185,7 @@ def load_checkpoint(folder: Path, model, optimizer, key: dict) -> TrainState:
     return TrainState(**data["state"])
 
 
-def mean_loss(model, encoded: list[Encoded], pad_id: int, batch_size: int) -> float | None:
+def mean_loss(model, encoded: list[Encoded], pad_id: int, hp: Hyperparameters) -> float | None:
     """Token-weighted answer loss over examples (the validation slice), without gradients."""
     import torch
 
@@ -182,9 +193,9 @@ def mean_loss(model, encoded: list[Encoded], pad_id: int, batch_size: int) -> fl
         return None
     total, tokens = 0.0, 0
     model.eval()
-    with torch.no_grad():
-        for start in range(0, len(encoded), batch_size):
-            ids, mask, labels = collate(encoded[start : start + batch_size], pad_id)
+    with torch.no_grad(), autocast(hp, model.device.type):
+        for start in range(0, len(encoded), hp.batch_size):
+            ids, mask, labels = collate(encoded[start : start + hp.batch_size], pad_id)
             ids, mask, labels = ids.to(model.device), mask.to(model.device), labels.to(model.device)
             n = int((labels[:, 1:] != IGNORE).sum())
             total += float(model(input_ids=ids, attention_mask=mask, labels=labels).loss) * n
@@ -225,7 +236,7 @@ def run_training(model, tokenizer, train, validation, hp: Hyperparameters, folde
         torch.manual_seed(hp.seed)
     stop = min(total, hp.max_steps) if hp.max_steps else total
     if val_encoded and state.step == 0:  # the base model's loss on the held-out slice: the curve's starting point
-        value = mean_loss(model, val_encoded, pad_id, hp.batch_size) or 0.0
+        value = mean_loss(model, val_encoded, pad_id, hp) or 0.0
         state.validation.append({"step": 0, "loss": round(value, 4)})
         log(f"step 0: validation loss {value:.4f} ({len(val_encoded)} held-out examples)")
     model.train()
@@ -239,9 +250,10 @@ def run_training(model, tokenizer, train, validation, hp: Hyperparameters, folde
             ids, mask, labels = collate(
                 [train_encoded[i] for i in batch_indices(state.step, len(train_encoded), hp)], pad_id
             )
-            loss = model(
-                input_ids=ids.to(model.device), attention_mask=mask.to(model.device), labels=labels.to(model.device)
-            ).loss
+            with autocast(hp, model.device.type):
+                loss = model(
+                    input_ids=ids.to(model.device), attention_mask=mask.to(model.device), labels=labels.to(model.device)
+                ).loss
             loss.backward()
             if hp.grad_clip:
                 torch.nn.utils.clip_grad_norm_(params, hp.grad_clip)
@@ -249,16 +261,16 @@ def run_training(model, tokenizer, train, validation, hp: Hyperparameters, folde
             optimizer.zero_grad(set_to_none=True)
             state.step += 1
             state.elapsed_s = round(carried + time.perf_counter() - session_start, 2)
-            record = {"step": state.step, "loss": round(float(loss), 4), "lr": lr, "elapsed_s": state.elapsed_s}
+            record = {"step": state.step, "loss": round(loss.item(), 4), "lr": lr, "elapsed_s": state.elapsed_s}
             state.history.append(record)
             trace.write(json.dumps(record) + "\n")
             trace.flush()
             bar.update(1)
-            bar.set_postfix(loss=f"{float(loss):.3f}")
+            bar.set_postfix(loss=f"{loss.item():.3f}")
             if bar.disable:
-                log(f"step {state.step}/{stop} loss {float(loss):.4f} lr {lr:.2e} ({state.elapsed_s:.0f} s)")
+                log(f"step {state.step}/{stop} loss {loss.item():.4f} lr {lr:.2e} ({state.elapsed_s:.0f} s)")
             if val_encoded and (state.step % hp.eval_every == 0 or state.step == total):
-                value = mean_loss(model, val_encoded, pad_id, hp.batch_size) or 0.0
+                value = mean_loss(model, val_encoded, pad_id, hp) or 0.0
                 state.validation.append({"step": state.step, "loss": round(value, 4)})
                 log(f"step {state.step}: validation loss {value:.4f} ({len(val_encoded)} held-out examples)")
             if state.step % hp.save_every == 0 or state.step == stop:

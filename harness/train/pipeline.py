@@ -16,7 +16,7 @@ from ..paths import cache_dir
 from .base import resolve_base
 from .card import trained_options, write_spec
 from .data import load_training_data
-from .loop import CHECKPOINT, Hyperparameters, add_lora, default_learning_rate, run_training
+from .loop import CHECKPOINT, PRECISIONS, Hyperparameters, add_lora, default_learning_rate, run_training
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -103,13 +103,15 @@ def train(request: TrainRequest, log=lambda line: None) -> TrainReport:
     if request.threads:
         torch.set_num_threads(request.threads)
     gpu = torch.cuda.is_available()
-    dtype = torch.bfloat16 if gpu else torch.float32
-    log(f"loading {base.path} ({'bf16 on ' + torch.cuda.get_device_name() if gpu else 'fp32 on CPU'})")
+    precision = resolve_precision(request.hyper.get("precision", "auto"), gpu)
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+    where = torch.cuda.get_device_name() if gpu else "CPU"
+    log(f"loading {base.path} ({precision} on {where})")
     model, tokenizer = base.load(dtype)
     if gpu:
         model = model.to("cuda")
     n_params = sum(p.numel() for p in model.parameters())
-    hyper = {"learning_rate": default_learning_rate(n_params), **request.hyper}
+    hyper = {"learning_rate": default_learning_rate(n_params), **request.hyper, "precision": precision}
     hp = Hyperparameters(**hyper)
     torch.manual_seed(hp.seed)  # LoRA's initial weights
     model = add_lora(model, hp)
@@ -157,6 +159,7 @@ def train(request: TrainRequest, log=lambda line: None) -> TrainReport:
         if gpu
         else f"CPU ({torch.get_num_threads()} threads, {platform.machine()})",
         "dtype": str(dtype).removeprefix("torch."),
+        "precision": precision,
         "harness": __version__,
         "torch": torch.__version__,
         "transformers": version_of("transformers"),
@@ -186,6 +189,17 @@ def train(request: TrainRequest, log=lambda line: None) -> TrainReport:
         examples=len(data.train),
         held_out=len(data.validation),
     )
+
+
+def resolve_precision(choice: str, gpu: bool) -> str:
+    """auto: bf16 weights on a GPU, fp32 on a CPU (bf16-mixed is an explicit choice there: faster, not exact)."""
+    if choice not in PRECISIONS:
+        raise InputError(f"--precision {choice!r}: choose one of {', '.join(PRECISIONS)}")
+    if choice == "auto":
+        return "bf16" if gpu else "fp32"
+    if choice == "bf16" and not gpu:
+        raise InputError("--precision bf16 (weights in bf16) needs a GPU: on a CPU use bf16-mixed or fp32")
+    return choice
 
 
 def version_of(package: str) -> str | None:
