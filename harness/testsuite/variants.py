@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..graph.csv_source import LAYOUT, LIST_SEPARATOR, GraphData
 from ..suitegen.io import atomic_write
+from .aimed import FAMILIES
 
 FILES = {
     "nodes/genes.csv": "genes",
@@ -28,6 +29,7 @@ FILES = {
 }
 EFFECT_FLIP = {"resistance": "sensitivity", "sensitivity": "resistance"}
 VARIANT_SOURCE = "test-suite variant"
+FAMILY_ORDER = ("random", *FAMILIES)
 
 
 def _evidence_key(row: dict) -> tuple:
@@ -155,11 +157,27 @@ def _changed_values(data: GraphData, rng: random.Random, share: float) -> None:
             row["moa"] = row["moa"] + " (variant)"
 
 
+def family_of(index: int) -> str:
+    """Candidates cycle through the families: random perturbation first, then the aimed ones."""
+    return FAMILY_ORDER[index % len(FAMILY_ORDER)]
+
+
 def make_variant(base: GraphData, seed: int, index: int) -> GraphData:
-    """Variant `index` of `seed`: its strengths and choices come from Random(f"{seed}:{index}")."""
+    """Variant `index` of `seed`: its family from the index, its strengths and choices from
+    Random(f"{seed}:{index}")."""
     rng = random.Random(f"{seed}:{index}")
     data = copy.deepcopy(base)
-    data.source = f"variant {seed}:{index} of {base.source}"
+    family = family_of(index)
+    data.source = f"variant {seed}:{index} ({family}) of {base.source}"
+    if family == "random":
+        _random_perturbation(data, rng)
+    else:
+        FAMILIES[family](data, rng)
+    return data
+
+
+def _random_perturbation(data: GraphData, rng: random.Random) -> None:
+    """Drops, duplicates, moved evidence, changed values, distractors and random links, all over the graph."""
     drop = rng.choice((0.05, 0.1, 0.2))
     data.targets = _drop(data.targets, rng, drop)
     data.affects_response = _drop(data.affects_response, rng, drop)
@@ -168,7 +186,6 @@ def make_variant(base: GraphData, seed: int, index: int) -> GraphData:
     _changed_values(data, rng, rng.choice((0.05, 0.1, 0.2)))
     _distractors(data, rng, rng.choice((3, 6, 10)))
     _random_links(data, rng, targets=rng.choice((10, 30, 60)), evidence=rng.choice((20, 60, 120)))
-    return data
 
 
 def _cell(value) -> str:
