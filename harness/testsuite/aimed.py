@@ -85,25 +85,32 @@ def _near_disease(name: str, rng: random.Random) -> str | None:
     return " ".join(words)
 
 
-def _changed_evidence(row: dict, rng: random.Random, diseases: list[str], therapies: list[str]) -> dict:
-    """A copy of an evidence row with one to three things changed: effect, disease, therapy, pmids."""
-    changed = dict(row)
-    wanted = rng.choice(("effect", "disease", "near", "effect+disease", "effect+near", "therapy", "pmids"))
-    if "effect" in wanted and row.get("effect") in EFFECT_FLIP:
-        changed["effect"] = EFFECT_FLIP[row["effect"]]
-    if "disease" in wanted and len(diseases) > 1:
-        changed["disease_name"] = rng.choice([d for d in diseases if d != row.get("disease_name")])
-    if "near" in wanted:
-        changed["disease_name"] = _near_disease(row.get("disease_name") or "", rng) or rng.choice(diseases)
-    if wanted == "therapy":
-        changed["therapy_name"] = rng.choice(therapies)
-    changed["pmids"] = [str(90000000 + rng.randrange(1000000))] if wanted == "pmids" or rng.random() < 0.5 else []
-    return changed
+CHANGES = ("effect", "disease", "near", "effect+near", "therapy", "therapy+effect", "therapy+near")
 
 
-def _pools(data: GraphData) -> tuple[list[str], list[str]]:
-    diseases = sorted({r["disease_name"] for r in data.affects_response if r.get("disease_name")})
-    return diseases, [t["name"] for t in data.therapies]
+class _Changer:
+    """Copies of evidence rows with one or two things changed (effect, disease, therapy), fresh pmids."""
+
+    def __init__(self, data: GraphData, rng: random.Random):
+        self.rng = rng
+        self.diseases = sorted({r["disease_name"] for r in data.affects_response if r.get("disease_name")})
+        self.therapies = [t["name"] for t in data.therapies]
+
+    def changed(self, row: dict, wanted: str | None = None) -> dict:
+        rng, changed = self.rng, dict(row)
+        wanted = wanted or rng.choice(CHANGES)
+        if "effect" in wanted and row.get("effect") in EFFECT_FLIP:
+            changed["effect"] = EFFECT_FLIP[row["effect"]]
+        if wanted == "disease" or ("near" in wanted and not _near_disease(row.get("disease_name") or "", rng)):
+            changed["disease_name"] = rng.choice([d for d in self.diseases if d != row.get("disease_name")])
+        elif "near" in wanted:
+            changed["disease_name"] = _near_disease(row.get("disease_name") or "", rng)
+        if "therapy" in wanted:
+            changed["therapy_name"] = rng.choice([t for t in self.therapies if t != row["therapy_name"]])
+        return self.fresh_pmids(changed)
+
+    def fresh_pmids(self, row: dict) -> dict:
+        return {**row, "pmids": [str(90000000 + self.rng.randrange(1000000))]}
 
 
 def _twin_nodes(rows: list[dict], key: str, names: _Names, rng, share: float, tag: str, synonyms) -> dict[str, dict]:
@@ -116,12 +123,12 @@ def _twin_nodes(rows: list[dict], key: str, names: _Names, rng, share: float, ta
     return twins
 
 
-def _copy_links(data: GraphData, genes: dict, therapies: dict, variants: dict, rng, change_moa: float) -> None:
+def _copy_links(data: GraphData, genes: dict, therapies: dict, variants: dict, moa_tag: str | None) -> None:
     """Copy each relationship of a twinned node onto its twin, partners unchanged."""
     evidence = _Evidence(data)
     for row in list(data.targets):
         if row["therapy_name"] in therapies:
-            moa = row.get("moa") if rng.random() >= change_moa else f"{row.get('moa') or 'unknown'} (twin)"
+            moa = f"{row.get('moa') or 'unknown'} ({moa_tag})" if moa_tag else row.get("moa")
             data.targets.append({**row, "therapy_name": therapies[row["therapy_name"]]["name"], "moa": moa})
         if row["gene_symbol"] in genes:
             data.targets.append({**row, "gene_symbol": genes[row["gene_symbol"]]["symbol"]})
@@ -141,105 +148,163 @@ def _copy_links(data: GraphData, genes: dict, therapies: dict, variants: dict, r
 
 
 def bare_twins(data: GraphData, rng: random.Random) -> None:
-    """Twins with no synonyms (genes without evidence of their own, so they are no `Biomarker`)."""
-    names, share = _Names(data), rng.choice((0.6, 1.0))
-    none = lambda row: []  # noqa: E731
-    genes = _twin_nodes(data.genes, "symbol", names, rng, share, "tw", none)
-    therapies = _twin_nodes(data.therapies, "name", names, rng, share, "tw", none)
-    variants = _twin_nodes(data.variants, "name", names, rng, share, "tw", none)
-    _copy_links(data, genes, therapies, variants, rng, change_moa=0.5)
+    """Twins with no synonyms (genes without evidence of their own, so they are no `Biomarker`);
+    a therapy twin's TARGETS name another mechanism."""
+    names, share = _Names(data), rng.choice((0.8, 1.0))
+    genes = _twin_nodes(data.genes, "symbol", names, rng, share, "tw", lambda row: [])
+    therapies = _twin_nodes(data.therapies, "name", names, rng, share, "tw", lambda row: [])
+    variants = _twin_nodes(data.variants, "name", names, rng, share, "tw", lambda row: [])
+    _copy_links(data, genes, therapies, variants, moa_tag="twin")
 
 
 def synonym_twins(data: GraphData, rng: random.Random) -> None:
-    """Twins answering to the original's name; variant twins may differ in consequence and hgvs_p."""
-    names, share = _Names(data), rng.choice((0.6, 1.0))
+    """Twins answering to the original's name; each variant has a second one of another consequence."""
+    names, share = _Names(data), rng.choice((0.8, 1.0))
+    genes = _twin_nodes(data.genes, "symbol", names, rng, share, "syn", lambda row: [row["symbol"]])
+    therapies = _twin_nodes(data.therapies, "name", names, rng, share, "syn", lambda row: [row["name"]])
+    variants = _twin_nodes(data.variants, "name", names, rng, share, "syn", lambda row: [row["name"]])
+    _copy_links(data, genes, therapies, variants, moa_tag=None)
+    for original in list(data.variants):
+        if original["name"] in variants:
+            other = [c for c in CONSEQUENCES if c != original.get("consequence")]
+            data.variants.append(
+                {
+                    **original,
+                    "name": names.fresh(original["name"], "syn2"),
+                    "synonyms": [original["name"]],
+                    "consequence": rng.choice(other),
+                    "hgvs_p": f"{original.get('hgvs_p') or 'p.?'}*",
+                }
+            )
 
-    def own(key):
-        return lambda row: [row[key]]
 
-    genes = _twin_nodes(data.genes, "symbol", names, rng, share, "syn", own("symbol"))
-    therapies = _twin_nodes(data.therapies, "name", names, rng, share, "syn", own("name"))
-    variants = _twin_nodes(data.variants, "name", names, rng, share, "syn", own("name"))
-    for twin in variants.values():
-        if rng.random() < 0.5:
-            twin["consequence"] = rng.choice([c for c in CONSEQUENCES if c != twin.get("consequence")])
-            twin["hgvs_p"] = f"{twin.get('hgvs_p') or 'p.?'}*"
-    _copy_links(data, genes, therapies, variants, rng, change_moa=0.0)
+def _gene_of(data: GraphData) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for row in data.variant_of:
+        out.setdefault(row["variant_name"], row["gene_symbol"])
+    return out
 
 
 def parallel_facts(data: GraphData, rng: random.Random) -> None:
-    """A second relationship beside a share of the existing ones, changed in one respect."""
+    """Beside a share of the relationships, others that differ in one respect."""
     share = rng.choice((0.5, 0.8))
-    diseases, therapies = _pools(data)
-    evidence = _Evidence(data)
-    gene_of = {}
-    for row in data.variant_of:
-        gene_of.setdefault(row["variant_name"], row["gene_symbol"])
+    changer, evidence, gene_of = _Changer(data, rng), _Evidence(data), _gene_of(data)
     targets = {(r["therapy_name"], r["gene_symbol"]) for r in data.targets}
     for row in list(data.affects_response):
+        for wanted in CHANGES:
+            if rng.random() < share / 2:
+                evidence.add(changer.changed(row, wanted))
         if rng.random() < share:
-            evidence.add(_changed_evidence(row, rng, diseases, therapies))
+            evidence.add(changer.fresh_pmids(row))
         gene = row["biomarker_name"] if row["biomarker_type"] == "gene" else gene_of.get(row["biomarker_name"])
-        if gene and (row["therapy_name"], gene) not in targets and rng.random() < share / 2:
+        if gene and (row["therapy_name"], gene) not in targets and rng.random() < share:
             targets.add((row["therapy_name"], gene))
             data.targets.append({"therapy_name": row["therapy_name"], "gene_symbol": gene, "source": SOURCE})
     for row in list(data.targets):
         if rng.random() < share:
             moa = row.get("moa") if rng.random() < 0.5 else f"{row.get('moa') or 'unknown'} (parallel)"
-            data.targets.append({**row, "moa": moa, "ref_ids": [f"{SOURCE}"], "source": SOURCE})
+            data.targets.append({**row, "moa": moa, "ref_ids": [SOURCE], "source": SOURCE})
     data.variant_of += [dict(row) for row in data.variant_of if rng.random() < share / 2]
 
 
+def _new_gene(data: GraphData, names: _Names, base: str, tag: str, synonyms=()) -> str:
+    symbol = names.fresh(base, tag)
+    data.genes.append({"symbol": symbol, "synonyms": list(synonyms)})
+    return symbol
+
+
+def _new_variant(data: GraphData, names: _Names, original: str, tag: str, gene: str | None) -> str:
+    name = names.fresh(original, tag)
+    data.variants.append({"name": name, "consequence": "missense_variant", "synonyms": []})
+    if gene:
+        data.variant_of.append({"variant_name": name, "gene_symbol": gene})
+    return name
+
+
 def biomarker_twins(data: GraphData, rng: random.Random) -> None:
-    """Each biomarker's evidence repeated, changed, by a new gene-level or variant-level biomarker."""
-    names, share = _Names(data), rng.choice((0.6, 1.0))
-    diseases, therapies = _pools(data)
+    """For each (biomarker, therapy) evidence pair, the same evidence from a new gene-level biomarker
+    and from a variant of a new gene without evidence; for each variant, from a variant of no gene."""
+    names, share = _Names(data), rng.choice((0.8, 1.0))
     evidence = _Evidence(data)
-    gene_of = {}
-    for row in data.variant_of:
-        gene_of.setdefault(row["variant_name"], row["gene_symbol"])
-    gene_twin: dict[str, str] = {}  # biomarker -> its new gene-level twin
-    variant_gene: dict[str, str] = {}  # original gene -> the new gene of its variants' twins
-    variant_twin: dict[str, str] = {}
+    made: dict[tuple, tuple[str, str]] = {}
+    orphans: dict[str, str] = {}
     for row in list(data.affects_response):
         if rng.random() >= share:
             continue
-        copy = _changed_evidence(row, rng, diseases, therapies) if rng.random() < 0.7 else dict(row)
-        name = row["biomarker_name"]
-        if row["biomarker_type"] == "gene":
-            if name not in gene_twin:
-                gene_twin[name] = names.fresh(name, "bm")
-                data.genes.append({"symbol": gene_twin[name], "synonyms": []})
-            evidence.add({**copy, "biomarker_name": gene_twin[name]})
+        name, pair = row["biomarker_name"], (row["biomarker_name"], row["therapy_name"])
+        if pair not in made:
+            gene = _new_gene(data, names, name, "bm")
+            made[pair] = gene, _new_variant(data, names, name, "bv", _new_gene(data, names, name, "vg"))
+        gene, variant = made[pair]
+        evidence.add({**row, "biomarker_type": "gene", "biomarker_name": gene})
+        evidence.add({**row, "biomarker_type": "variant", "biomarker_name": variant})
+        if row["biomarker_type"] == "variant":
+            if name not in orphans:
+                orphans[name] = _new_variant(data, names, name, "bo", None)
+            evidence.add({**row, "biomarker_name": orphans[name]})
+
+
+def changed_twins(data: GraphData, rng: random.Random) -> None:
+    """For each biomarker, a new gene whose evidence is the original's, each row changed in one
+    respect (targeted like the original's gene), and a twin of the original kind and gene whose
+    evidence is the original's plus changed rows."""
+    names, share = _Names(data), rng.choice((0.8, 1.0))
+    changer, evidence, gene_of = _Changer(data, rng), _Evidence(data), _gene_of(data)
+    targeted: dict[str, list[dict]] = {}
+    for row in data.targets:
+        targeted.setdefault(row["gene_symbol"], []).append(row)
+    changed_gene: dict[str, str] = {}
+    twin: dict[str, str] = {}
+    for row in list(data.affects_response):
+        if rng.random() >= share:
             continue
-        if name not in variant_twin:
-            variant_twin[name] = names.fresh(name, "bm")
-            original = next(v for v in data.variants if v["name"] == name)
-            data.variants.append({**original, "name": variant_twin[name], "synonyms": []})
-            gene = gene_of.get(name)
-            if gene and rng.random() < 0.75:  # the others: variants of no gene
-                if gene not in variant_gene:
-                    variant_gene[gene] = names.fresh(gene, "vg")
-                    data.genes.append({"symbol": variant_gene[gene], "synonyms": []})
-                data.variant_of.append({"variant_name": variant_twin[name], "gene_symbol": variant_gene[gene]})
-        evidence.add({**copy, "biomarker_name": variant_twin[name]})
+        name, kind = row["biomarker_name"], row["biomarker_type"]
+        gene = name if kind == "gene" else gene_of.get(name)
+        if name not in changed_gene:
+            changed_gene[name] = _new_gene(data, names, name, "cg")
+            data.targets += [{**t, "gene_symbol": changed_gene[name]} for t in targeted.get(gene or "", [])]
+            twin[name] = (
+                _new_gene(data, names, name, "cx") if kind == "gene" else _new_variant(data, names, name, "cx", gene)
+            )
+        for wanted in rng.sample(CHANGES, 2):
+            evidence.add(
+                {**changer.changed(row, wanted), "biomarker_type": "gene", "biomarker_name": changed_gene[name]}
+            )
+        evidence.add({**row, "biomarker_name": twin[name]})
+        evidence.add({**changer.changed(row), "biomarker_name": twin[name]})
 
 
 def homonyms(data: GraphData, rng: random.Random) -> None:
-    """Genes named like a variant (its name their synonym) with that variant's evidence, changed."""
-    names, share = _Names(data), rng.choice((0.6, 1.0))
-    diseases, therapies = _pools(data)
-    evidence = _Evidence(data)
+    """Genes named like a variant (its name their synonym) with that variant's evidence (new
+    pmids) and changed copies of it."""
+    names, share = _Names(data), rng.choice((0.8, 1.0))
+    changer, evidence = _Changer(data, rng), _Evidence(data)
     made: dict[str, str] = {}
     for row in list(data.affects_response):
         if row["biomarker_type"] != "variant" or rng.random() >= share:
             continue
         name = row["biomarker_name"]
         if name not in made:
-            made[name] = names.fresh(name.split()[0], "hom")
-            data.genes.append({"symbol": made[name], "synonyms": [name]})
-        copy = _changed_evidence(row, rng, diseases, therapies) if rng.random() < 0.5 else dict(row)
-        evidence.add({**copy, "biomarker_type": "gene", "biomarker_name": made[name]})
+            made[name] = _new_gene(data, names, name.split()[0], "hom", [name])
+        for copy in (changer.fresh_pmids(row), changer.changed(row, rng.choice(("effect", "therapy")))):
+            evidence.add({**copy, "biomarker_type": "gene", "biomarker_name": made[name]})
+
+
+def moved(data: GraphData, rng: random.Random) -> None:
+    """A share of the evidence changed in place: the other effect, another disease, a near name."""
+    share = rng.choice((0.3, 0.5))
+    changer = _Changer(data, rng)
+    seen = {(*_evidence_key(r), r.get("source")) for r in data.affects_response}
+    for index, row in enumerate(data.affects_response):
+        if rng.random() >= share:
+            continue
+        changed = changer.changed(row, rng.choice(("effect", "disease", "near")))
+        changed["pmids"] = row.get("pmids", [])
+        key = (*_evidence_key(changed), changed.get("source"))
+        if key not in seen:
+            seen.add(key)
+            changed.pop("disease_id", None)
+            data.affects_response[index] = changed
 
 
 def stripped(data: GraphData, rng: random.Random) -> None:
@@ -253,6 +318,8 @@ FAMILIES = {
     "synonym_twins": synonym_twins,
     "parallel_facts": parallel_facts,
     "biomarker_twins": biomarker_twins,
+    "changed_twins": changed_twins,
     "homonyms": homonyms,
+    "moved": moved,
     "stripped": stripped,
 }
