@@ -308,9 +308,8 @@ def moved(data: GraphData, rng: random.Random) -> None:
 
 
 def stripped(data: GraphData, rng: random.Random) -> None:
-    """Gene-level evidence removed (all of it, or most): those genes are no longer `Biomarker`s."""
-    share = rng.choice((0.7, 1.0))
-    data.affects_response = [r for r in data.affects_response if r["biomarker_type"] != "gene" or rng.random() >= share]
+    """Gene-level evidence removed: no gene is a `Biomarker` any more (this family draws nothing from `rng`)."""
+    data.affects_response = [r for r in data.affects_response if r["biomarker_type"] != "gene"]
 
 
 FAMILIES = {
