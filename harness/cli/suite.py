@@ -150,10 +150,14 @@ def audit(suite, split, as_json, neo4j_backend):
     "--seed", type=int, default=0, show_default=True, help="Variant seed: same graph, suite and seed = same variants."
 )
 @click.option(
-    "--candidates", type=click.IntRange(1, 100), default=12, show_default=True, help="Candidate variants to try."
+    "--candidates",
+    type=click.IntRange(1, 100),
+    default=18,
+    show_default=True,
+    help="Candidate variants to try (variant i is of family i mod 9: two of each family by default).",
 )
 @click.option(
-    "--max-variants", type=click.IntRange(1, 20), default=5, show_default=True, help="Variants to keep at most."
+    "--max-variants", type=click.IntRange(1, 20), default=8, show_default=True, help="Variants to keep at most."
 )
 @click.option("--split", type=click.Choice(["test", "train", "all"]), default="test", show_default=True)
 @variant_server_option

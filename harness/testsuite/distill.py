@@ -2,16 +2,18 @@
 
 Candidates are variants 0..N-1 of a seed. Each is loaded in turn into a server that holds
 nothing else (a scratch server, never the user's), every gold is run there and must stay
-valid (no error, at most the judge's row cap), and each mutant that survived on the base
+valid (no error, at most the judge's row cap, not cut at its LIMIT) and each mutant that survived on the base
 graph is killed on the variant when its rows differ from the gold's there. Then, like
 set cover, the variant that kills the most survivors still alive is taken, ties to the
 lower index, until `max_variants` are taken or none kills more. Same graph, suite and seed:
-same variants, same choice.
+same variants, same choice. Survivors that `equivalence` shows no graph can kill are counted
+apart, and the kill rate is also given without them.
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ..graph.csv_source import GraphData
@@ -20,6 +22,7 @@ from ..graph.loader import load_graph
 from ..suitegen.gold import GoldError
 from ..suitegen.scan import final_limit, totally_ordered
 from .audit import GoldAudit
+from .equivalence import equivalence
 from .probe import ROW_CAP, WORKERS, gold_rows, run_untrusted_many, same_answer
 from .variants import make_variant
 
@@ -71,6 +74,17 @@ def evaluate_variant(
     return candidate
 
 
+def equivalents(golds: dict[str, GoldAudit]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(gold, mutant) -> (rule, reason) for the survivors a rule shows equivalent on every loadable graph."""
+    out = {}
+    for cypher, audit in golds.items():
+        for mutant in audit.survivors:
+            shown = equivalence(cypher, mutant)
+            if shown:
+                out[(cypher, mutant.cypher)] = shown
+    return out
+
+
 def greedy(candidates: list[Candidate], max_variants: int) -> list[Candidate]:
     alive = set().union(*(c.kills for c in candidates)) if candidates else set()
     chosen: list[Candidate] = []
@@ -91,8 +105,8 @@ def distill(
     golds: dict[str, GoldAudit],
     *,
     seed: int = 0,
-    candidates: int = 12,
-    max_variants: int = 5,
+    candidates: int = 18,
+    max_variants: int = 8,
     progress=None,
 ) -> dict:
     """Evaluate candidates 0..candidates-1 on `driver`'s server and choose greedily.
@@ -108,6 +122,8 @@ def distill(
     chosen = greedy(evaluated, max_variants)
     survivors = {(cypher, m.cypher) for cypher, audit in golds.items() for m in audit.survivors}
     killed = set().union(*(c.kills for c in chosen)) if chosen else set()
+    equivalent = equivalents(golds)
+    left = survivors - killed - set(equivalent)
     return {
         "seed": seed,
         "candidates": [
@@ -125,6 +141,15 @@ def distill(
         "survivors": len(survivors),
         "killed": len(killed),
         "kill_rate": len(killed) / len(survivors) if survivors else 1.0,
-        "remaining": sorted(survivors - killed),
+        "equivalent": len(equivalent),
+        "equivalent_by_rule": dict(Counter(rule for rule, _ in equivalent.values()).most_common()),
+        "kill_rate_non_equivalent": len(killed - set(equivalent)) / (len(survivors) - len(equivalent))
+        if len(survivors) > len(equivalent)
+        else 1.0,
+        "remaining": sorted(left),
+        "equivalent_mutants": [
+            {"gold": gold, "mutant": mutant, "rule": rule, "reason": reason}
+            for (gold, mutant), (rule, reason) in sorted(equivalent.items())
+        ],
         "elapsed_s": round(time.monotonic() - started, 1),
     }

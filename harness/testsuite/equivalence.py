@@ -218,7 +218,7 @@ def optional_then_required(gold: list[Token], mutant: list[Token], m: Mutant) ->
     if m.rule != "toggle_optional" or m.detail != "MATCH -> OPTIONAL MATCH":
         return None
     start, end = _clause_at(gold, _first_difference(gold, mutant))
-    earlier = render(gold[:start])
+    earlier = {t.text for t in gold[:start] if t.kind == "word"}  # any earlier mention: maybe bound already
     level = depths(gold)
     pattern_end = next((j for j in range(start + 1, end) if gold[j].upper == "WHERE" and level[j] == 0), end)
     introduced = {

@@ -62,7 +62,9 @@ def distill_text(result: dict) -> str:
     table = tabulate(rows, headers=["variant", "fingerprint", "kills", "golds valid", "chosen"], tablefmt="github")
     return (
         f"{table}\n\nsurvivors on the base graph: {result['survivors']}; killed by the chosen variants: "
-        f"{result['killed']} ({result['kill_rate']:.1%}); left: {result['survivors'] - result['killed']}"
+        f"{result['killed']} ({result['kill_rate']:.1%}); shown equivalent: {result['equivalent']} "
+        f"({', '.join(f'{k} {v}' for k, v in result['equivalent_by_rule'].items()) or 'none'}); left: "
+        f"{len(result['remaining'])}; kill rate without the equivalent: {result['kill_rate_non_equivalent']:.1%}"
     )
 
 

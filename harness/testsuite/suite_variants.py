@@ -31,8 +31,8 @@ def distill_suite(
     *,
     graph: str | None = None,
     seed: int = 0,
-    candidates: int = 12,
-    max_variants: int = 5,
+    candidates: int = 18,
+    max_variants: int = 8,
     split: str | None = "test",
     server: str = "scratch",
     backend: str | None = None,
@@ -86,6 +86,7 @@ def record_variants(suite: Suite, result: dict, base_fingerprint: str | None) ->
         "variants": result["variants"],
         "base_survivors": result["survivors"],
         "killed": result["killed"],
+        "equivalent": result["equivalent"],
     }
     atomic_write(
         suite.folder / MANIFEST_FILE, json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
