@@ -35,7 +35,8 @@ def main(path: str) -> None:
     )
     print(
         f"chosen variants {[v['id'] for v in result['variants']]}; killed {result['killed']} of {result['survivors']} "
-        f"({result['kill_rate']:.1%}); remaining {len(remaining)}"
+        f"({result['kill_rate']:.1%}); shown equivalent {result['equivalent']} {result['equivalent_by_rule']}; "
+        f"remaining {len(remaining)}; kill rate without the equivalent {result['kill_rate_non_equivalent']:.1%}"
     )
     by_rule = Counter(rule_of.get(pair, ("?", ""))[0] for pair in remaining)
     print("remaining by rule:", dict(by_rule.most_common()))

@@ -101,7 +101,9 @@ class _Changer:
         wanted = wanted or rng.choice(CHANGES)
         if "effect" in wanted and row.get("effect") in EFFECT_FLIP:
             changed["effect"] = EFFECT_FLIP[row["effect"]]
-        if wanted == "disease" or ("near" in wanted and not _near_disease(row.get("disease_name") or "", rng)):
+        if "disease" in wanted.split("+") or (
+            "near" in wanted and not _near_disease(row.get("disease_name") or "", rng)
+        ):
             changed["disease_name"] = rng.choice([d for d in self.diseases if d != row.get("disease_name")])
         elif "near" in wanted:
             changed["disease_name"] = _near_disease(row.get("disease_name") or "", rng)
@@ -291,15 +293,19 @@ def homonyms(data: GraphData, rng: random.Random) -> None:
 
 
 def moved(data: GraphData, rng: random.Random) -> None:
-    """A share of the evidence changed in place: the other effect, another disease, a near name."""
-    share = rng.choice((0.3, 0.5))
+    """Evidence changed in place: a share gets the other effect, a share another disease or a near name."""
+    share = rng.choice((0.4, 0.6))
     changer = _Changer(data, rng)
     seen = {(*_evidence_key(r), r.get("source")) for r in data.affects_response}
     for index, row in enumerate(data.affects_response):
-        if rng.random() >= share:
+        wanted = "+".join(
+            change
+            for change, drawn in (("effect", rng.random()), (rng.choice(("disease", "near")), rng.random()))
+            if drawn < share
+        )
+        if not wanted:
             continue
-        changed = changer.changed(row, rng.choice(("effect", "disease", "near")))
-        changed["pmids"] = row.get("pmids", [])
+        changed = {**changer.changed(row, wanted), "pmids": row.get("pmids", [])}
         key = (*_evidence_key(changed), changed.get("source"))
         if key not in seen:
             seen.add(key)
