@@ -209,9 +209,15 @@ def parallel_facts(data: GraphData, rng: random.Random) -> None:
     data.variant_of += [dict(row) for row in data.variant_of if rng.random() < share / 2]
 
 
-def _new_gene(data: GraphData, names: _Names, base: str, tag: str, synonyms=()) -> str:
+def _new_gene(data: GraphData, names: _Names, base: str, tag: str, synonyms=(), drug: bool = False) -> str:
+    """A new gene; with `drug`, also a new therapy that targets it (so therapies found through the
+    gene, like the alternatives to a therapy a gene resists, change too)."""
     symbol = names.fresh(base, tag)
     data.genes.append({"symbol": symbol, "synonyms": list(synonyms)})
+    if drug:
+        therapy = names.fresh(symbol, "drug")
+        data.therapies.append({"name": therapy, "synonyms": []})
+        data.targets.append({"therapy_name": therapy, "gene_symbol": symbol, "source": SOURCE})
     return symbol
 
 
@@ -235,8 +241,8 @@ def biomarker_twins(data: GraphData, rng: random.Random) -> None:
             continue
         name, pair = row["biomarker_name"], (row["biomarker_name"], row["therapy_name"])
         if pair not in made:
-            gene = _new_gene(data, names, name, "bm")
-            made[pair] = gene, _new_variant(data, names, name, "bv", _new_gene(data, names, name, "vg"))
+            gene = _new_gene(data, names, name, "bm", drug=True)
+            made[pair] = gene, _new_variant(data, names, name, "bv", _new_gene(data, names, name, "vg", drug=True))
         gene, variant = made[pair]
         evidence.add({**row, "biomarker_type": "gene", "biomarker_name": gene})
         evidence.add({**row, "biomarker_type": "variant", "biomarker_name": variant})
@@ -247,33 +253,31 @@ def biomarker_twins(data: GraphData, rng: random.Random) -> None:
 
 
 def changed_twins(data: GraphData, rng: random.Random) -> None:
-    """For each biomarker, a new gene whose evidence is the original's, each row changed in one
-    respect (targeted like the original's gene), and a twin of the original kind and gene whose
-    evidence is the original's plus changed rows."""
+    """For each biomarker, a new gene (with a new therapy targeting it) whose evidence is the
+    original's with each row changed in one respect, every way once; and a twin of the original
+    kind and gene, without synonyms, with the original's evidence plus rows of the other effect
+    and rows for another therapy."""
     names, share = _Names(data), rng.choice((0.8, 1.0))
     changer, evidence, gene_of = _Changer(data, rng), _Evidence(data), _gene_of(data)
-    targeted: dict[str, list[dict]] = {}
-    for row in data.targets:
-        targeted.setdefault(row["gene_symbol"], []).append(row)
     changed_gene: dict[str, str] = {}
     twin: dict[str, str] = {}
     for row in list(data.affects_response):
         if rng.random() >= share:
             continue
         name, kind = row["biomarker_name"], row["biomarker_type"]
-        gene = name if kind == "gene" else gene_of.get(name)
         if name not in changed_gene:
-            changed_gene[name] = _new_gene(data, names, name, "cg")
-            data.targets += [{**t, "gene_symbol": changed_gene[name]} for t in targeted.get(gene or "", [])]
+            changed_gene[name] = _new_gene(data, names, name, "cg", drug=True)
             twin[name] = (
-                _new_gene(data, names, name, "cx") if kind == "gene" else _new_variant(data, names, name, "cx", gene)
+                _new_gene(data, names, name, "cx")
+                if kind == "gene"
+                else _new_variant(data, names, name, "cx", gene_of.get(name))
             )
-        for wanted in rng.sample(CHANGES, 2):
+        for wanted in ("effect", "disease", "near", "therapy"):
             evidence.add(
                 {**changer.changed(row, wanted), "biomarker_type": "gene", "biomarker_name": changed_gene[name]}
             )
-        evidence.add({**row, "biomarker_name": twin[name]})
-        evidence.add({**changer.changed(row), "biomarker_name": twin[name]})
+        for copy in (row, changer.changed(row, "effect"), changer.changed(row, "therapy")):
+            evidence.add({**copy, "biomarker_name": twin[name]})
 
 
 def homonyms(data: GraphData, rng: random.Random) -> None:

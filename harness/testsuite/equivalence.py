@@ -18,9 +18,13 @@ rate's denominator, and only when a rule here shows it; each rule is sound for e
   needs a node the optional pattern introduces: a row the optional pattern fails gets null
   there, and the later MATCH drops it, as the plain MATCH did.
 - `count_of_bound`: count(x) made count(*) where x is bound by a plain MATCH, so never null.
+- `null_guard_before_match`: `WHERE x IS NOT NULL` dropped where a later MATCH of the same
+  query part needs the node x: that MATCH drops the rows where x is null anyway.
 """
 
 from __future__ import annotations
+
+import re
 
 from ..suitegen.scan import split_top_level
 from .mutants import Mutant
@@ -234,6 +238,21 @@ def optional_then_required(gold: list[Token], mutant: list[Token], m: Mutant) ->
     return None
 
 
+NULL_GUARD = re.compile(r":\s*(\w+)\s+IS\s+NOT\s+NULL$", re.I)
+
+
+def null_guard_before_match(gold: list[Token], mutant: list[Token], m: Mutant) -> str | None:
+    guard = NULL_GUARD.search(m.detail) if m.rule == "drop_conjunct" else None
+    if guard is None:
+        return None
+    name, at = guard.group(1), _first_difference(gold, mutant)
+    later = [c for c in _clauses(gold) if c > at]
+    stop = next((c for c in later if gold[c].upper in ("WITH", "RETURN", "UNION", "CALL")), len(gold))
+    if any(at < c < stop for c in _bound_in_match(gold, name, optional=False)):
+        return f"a later MATCH needs {name}, so rows where it is null go anyway"
+    return None
+
+
 def count_of_bound(gold: list[Token], mutant: list[Token], m: Mutant) -> str | None:
     if m.rule != "change_aggregation" or m.detail != "count(x) -> count(*)":
         return None
@@ -253,6 +272,7 @@ RULES = {
     "distinct_on_grouped_rows": distinct_on_grouped_rows,
     "optional_then_required": optional_then_required,
     "count_of_bound": count_of_bound,
+    "null_guard_before_match": null_guard_before_match,
 }
 
 
