@@ -120,20 +120,29 @@ def _twin_nodes(rows: list[dict], key: str, names: _Names, rng, share: float, ta
     twins = {}
     for row in rows:
         if rng.random() < share:
-            twin = {**row, key: names.fresh(row[key], tag), "synonyms": synonyms(row)}
+            twin = {**row, key: names.fresh(row[key], tag), "synonyms": synonyms(row[key])}
             twins[row[key]] = twin
     return twins
 
 
-def _copy_links(data: GraphData, genes: dict, therapies: dict, variants: dict, moa_tag: str | None) -> None:
-    """Copy each relationship of a twinned node onto its twin, partners unchanged."""
+def _copy_links(data: GraphData, genes: dict, therapies: dict, variants: dict, changer: _Changer | None) -> None:
+    """Copy each relationship of a twinned node onto its twin, partners unchanged; with a `changer`,
+    copied TARGETS name another mechanism and copied evidence has new pmids, half of it the other effect."""
     evidence = _Evidence(data)
+
+    def moa(row: dict) -> str | None:
+        return f"{row.get('moa') or 'unknown'} (twin)" if changer else row.get("moa")
+
+    def copied(row: dict) -> dict:
+        if not changer:
+            return row
+        return changer.changed(row, "effect") if changer.rng.random() < 0.5 else changer.fresh_pmids(row)
+
     for row in list(data.targets):
         if row["therapy_name"] in therapies:
-            moa = f"{row.get('moa') or 'unknown'} ({moa_tag})" if moa_tag else row.get("moa")
-            data.targets.append({**row, "therapy_name": therapies[row["therapy_name"]]["name"], "moa": moa})
+            data.targets.append({**row, "therapy_name": therapies[row["therapy_name"]]["name"], "moa": moa(row)})
         if row["gene_symbol"] in genes:
-            data.targets.append({**row, "gene_symbol": genes[row["gene_symbol"]]["symbol"]})
+            data.targets.append({**row, "gene_symbol": genes[row["gene_symbol"]]["symbol"], "moa": moa(row)})
     for row in list(data.variant_of):
         if row["variant_name"] in variants:
             data.variant_of.append({**row, "variant_name": variants[row["variant_name"]]["name"]})
@@ -141,31 +150,33 @@ def _copy_links(data: GraphData, genes: dict, therapies: dict, variants: dict, m
             data.variant_of.append({**row, "gene_symbol": genes[row["gene_symbol"]]["symbol"]})
     for row in list(data.affects_response):
         if row["therapy_name"] in therapies:
-            evidence.add({**row, "therapy_name": therapies[row["therapy_name"]]["name"]})
+            evidence.add({**copied(row), "therapy_name": therapies[row["therapy_name"]]["name"]})
         if row["biomarker_type"] == "variant" and row["biomarker_name"] in variants:
-            evidence.add({**row, "biomarker_name": variants[row["biomarker_name"]]["name"]})
+            evidence.add({**copied(row), "biomarker_name": variants[row["biomarker_name"]]["name"]})
     data.genes += genes.values()
     data.therapies += therapies.values()
     data.variants += variants.values()
 
 
 def bare_twins(data: GraphData, rng: random.Random) -> None:
-    """Twins with no synonyms (genes without evidence of their own, so they are no `Biomarker`);
-    a therapy twin's TARGETS name another mechanism."""
-    names, share = _Names(data), rng.choice((0.8, 1.0))
-    genes = _twin_nodes(data.genes, "symbol", names, rng, share, "tw", lambda row: [])
-    therapies = _twin_nodes(data.therapies, "name", names, rng, share, "tw", lambda row: [])
-    variants = _twin_nodes(data.variants, "name", names, rng, share, "tw", lambda row: [])
-    _copy_links(data, genes, therapies, variants, moa_tag="twin")
+    """Two twins per node, one with no synonyms, one with a synonym of its own (so `any(s IN
+    synonyms WHERE s <> name)` finds it); genes without evidence of their own (no `Biomarker`);
+    copied TARGETS name another mechanism, copied evidence has new pmids, half the other effect."""
+    names, share, changer = _Names(data), rng.choice((0.8, 1.0)), _Changer(data, rng)
+    for tag, synonyms in (("tw", lambda key: []), ("al", lambda key: [f"{key} alias"])):
+        genes = _twin_nodes(data.genes, "symbol", names, rng, share, tag, synonyms)
+        therapies = _twin_nodes(data.therapies, "name", names, rng, share, tag, synonyms)
+        variants = _twin_nodes(data.variants, "name", names, rng, share, tag, synonyms)
+        _copy_links(data, genes, therapies, variants, changer)
 
 
 def synonym_twins(data: GraphData, rng: random.Random) -> None:
     """Twins answering to the original's name; each variant has a second one of another consequence."""
     names, share = _Names(data), rng.choice((0.8, 1.0))
-    genes = _twin_nodes(data.genes, "symbol", names, rng, share, "syn", lambda row: [row["symbol"]])
-    therapies = _twin_nodes(data.therapies, "name", names, rng, share, "syn", lambda row: [row["name"]])
-    variants = _twin_nodes(data.variants, "name", names, rng, share, "syn", lambda row: [row["name"]])
-    _copy_links(data, genes, therapies, variants, moa_tag=None)
+    genes = _twin_nodes(data.genes, "symbol", names, rng, share, "syn", lambda name: [name])
+    therapies = _twin_nodes(data.therapies, "name", names, rng, share, "syn", lambda name: [name])
+    variants = _twin_nodes(data.variants, "name", names, rng, share, "syn", lambda name: [name])
+    _copy_links(data, genes, therapies, variants, None)
     for original in list(data.variants):
         if original["name"] in variants:
             other = [c for c in CONSEQUENCES if c != original.get("consequence")]
@@ -189,12 +200,12 @@ def _gene_of(data: GraphData) -> dict[str, str]:
 
 def parallel_facts(data: GraphData, rng: random.Random) -> None:
     """Beside a share of the relationships, others that differ in one respect."""
-    share = rng.choice((0.5, 0.8))
+    share = rng.choice((0.4, 0.7))
     changer, evidence, gene_of = _Changer(data, rng), _Evidence(data), _gene_of(data)
     targets = {(r["therapy_name"], r["gene_symbol"]) for r in data.targets}
     for row in list(data.affects_response):
         for wanted in CHANGES:
-            if rng.random() < share / 2:
+            if rng.random() < share:
                 evidence.add(changer.changed(row, wanted))
         if rng.random() < share:
             evidence.add(changer.fresh_pmids(row))
@@ -322,6 +333,15 @@ def stripped(data: GraphData, rng: random.Random) -> None:
     data.affects_response = [r for r in data.affects_response if r["biomarker_type"] != "gene"]
 
 
+def _mix(*families):
+    def run(data: GraphData, rng: random.Random) -> None:
+        for family in families:
+            family(data, rng)
+
+    run.__doc__ = "Several families applied in turn: " + ", ".join(f.__name__ for f in families)
+    return run
+
+
 FAMILIES = {
     "bare_twins": bare_twins,
     "synonym_twins": synonym_twins,
@@ -331,4 +351,8 @@ FAMILIES = {
     "homonyms": homonyms,
     "moved": moved,
     "stripped": stripped,
+    # kills that need two changes at once (a therapy twin of T and V's evidence for T of both effects)
+    "mix_facts_names": _mix(parallel_facts, bare_twins),
+    "mix_structure": _mix(stripped, biomarker_twins, homonyms),
+    "mix_evidence": _mix(moved, changed_twins, synonym_twins),
 }
