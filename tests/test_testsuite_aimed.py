@@ -114,7 +114,7 @@ def test_each_family_kills_the_survivor_it_aims_at(scratch_driver, base, family,
 
 
 def test_every_family_is_a_pure_function_and_loadable(tmp_path, base):
-    assert FAMILY_ORDER[0] == "random" and len(FAMILY_ORDER) == 9
+    assert FAMILY_ORDER[0] == "random" and len(FAMILY_ORDER) == 12
     for index, family in enumerate(FAMILY_ORDER):
         first, again = make_variant(base, 3, index), make_variant(base, 3, index)
         assert vars(first) == vars(again), family

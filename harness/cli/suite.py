@@ -152,9 +152,9 @@ def audit(suite, split, as_json, neo4j_backend):
 @click.option(
     "--candidates",
     type=click.IntRange(1, 100),
-    default=18,
+    default=24,
     show_default=True,
-    help="Candidate variants to try (variant i is of family i mod 9: two of each family by default).",
+    help="Candidate variants to try (variant i is of family i mod 12: two of each family by default).",
 )
 @click.option(
     "--max-variants", type=click.IntRange(1, 20), default=8, show_default=True, help="Variants to keep at most."

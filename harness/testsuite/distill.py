@@ -26,7 +26,7 @@ from .equivalence import equivalence
 from .probe import ROW_CAP, WORKERS, gold_rows, run_untrusted_many, same_answer
 from .variants import make_variant
 
-VERSION = "2"  # 2: aimed families (variant i is of family i mod 7), LIMIT-cut golds invalid
+VERSION = "2"  # 2: aimed families (variant i of family i mod 12, variants.FAMILY_ORDER); LIMIT-cut golds invalid
 
 
 @dataclass
@@ -105,7 +105,7 @@ def distill(
     golds: dict[str, GoldAudit],
     *,
     seed: int = 0,
-    candidates: int = 18,
+    candidates: int = 24,
     max_variants: int = 8,
     progress=None,
 ) -> dict:

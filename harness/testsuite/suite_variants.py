@@ -31,7 +31,7 @@ def distill_suite(
     *,
     graph: str | None = None,
     seed: int = 0,
-    candidates: int = 18,
+    candidates: int = 24,
     max_variants: int = 8,
     split: str | None = "test",
     server: str = "scratch",
