@@ -72,6 +72,9 @@ def test_distillation_is_deterministic_recorded_and_restores_the_base_graph(tiny
     assert section["variants"] == result["variants"] and 1 <= len(section["variants"]) <= 3
     assert section["seed"] == 0 and section["base_fingerprint"] == tiny
     assert result["survivors"] > 0 and result["killed"] > 0
+    # killed, shown equivalent and remaining split the survivors: no variant kills a shown equivalent
+    assert result["killed"] + result["equivalent"] + len(result["remaining"]) == result["survivors"]
+    assert sum(result["equivalent_by_rule"].values()) == result["equivalent"] == len(result["equivalent_mutants"])
     chosen = [c for c in result["candidates"] if c["chosen"]]
     assert all(c["golds_valid"] for c in chosen)
     assert result["killed"] >= max(c["kills"] for c in result["candidates"])  # greedy takes the best first
