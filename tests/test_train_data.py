@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from harness.adapters.specs import read_spec_file
 from harness.cli.main import cli
 from harness.suitegen.model import open_suite
-from harness.train.card import spec_text, trained_options
+from harness.train.card import ANSWER_MARGIN, spec_text, trained_options
 from harness.train.data import load_training_data
 from harness.train.loop import Hyperparameters, learning_rate
 
@@ -59,6 +59,11 @@ def test_trained_spec_is_a_loadable_llama_cpp_spec_with_a_card(tmp_path):
         "lora_sha256": "cd" * 32,
         "system_prompt_file": "ft_system_prompt.txt",
     }  # the base's grammar is not carried over: the trained model gets its own prompting
+    # a base limit shorter than the longest trained answer grows to fit it; a longer one stays
+    Base.spec.options["max_tokens"] = 160
+    assert trained_options(Base, "p.txt", {}, tmp_path, longest_answer=375)["max_tokens"] == 375 + ANSWER_MARGIN
+    Base.spec.options["max_tokens"] = 512
+    assert trained_options(Base, "p.txt", {}, tmp_path, longest_answer=375)["max_tokens"] == 512
 
 
 def test_bad_train_inputs_are_one_error_line(tmp_path, monkeypatch):

@@ -42,8 +42,16 @@ def spec_text(description: str, options: dict, card: dict) -> str:
     return head + table("options", options) + "\n" + table("card", card)
 
 
-def trained_options(base, system_prompt_file: str, weights: dict, spec_folder: Path) -> dict:
-    """The base spec's options (where its GGUF comes from, context, decoding), with the new weights and prompt."""
+ANSWER_MARGIN = 32  # tokens beyond the longest trained answer before generation is cut
+
+
+def trained_options(
+    base, system_prompt_file: str, weights: dict, spec_folder: Path, longest_answer: int | None = None
+) -> dict:
+    """The base spec's options (where its GGUF comes from, context, decoding), with the new weights and prompt.
+
+    `max_tokens` grows to fit the longest answer trained on: the base's limit was set for its own
+    prompting, and a fine-tuned model cut mid-query scores a syntax error it did not make."""
     if base.spec is not None:
         options = {k: v for k, v in base.spec.options.items() if k not in PROMPTING}
         if "model_path" in options:  # keep pointing at the same file from the new spec's folder
@@ -54,6 +62,8 @@ def trained_options(base, system_prompt_file: str, weights: dict, spec_folder: P
         options = {k: v for k, v in options.items() if k not in SOURCE}
     options.update(weights)
     options["system_prompt_file"] = system_prompt_file
+    if longest_answer is not None:
+        options["max_tokens"] = max(options.get("max_tokens", 0), longest_answer + ANSWER_MARGIN)
     return options
 
 

@@ -90,6 +90,10 @@ def encode(example: Example, tokenizer, max_length: int) -> Encoded:
     return Encoded(prompt_ids + answer_ids, [IGNORE] * len(prompt_ids) + answer_ids)
 
 
+def answer_tokens(encoded: Encoded) -> int:
+    return sum(1 for label in encoded.labels if label != IGNORE)
+
+
 def collate(batch: list[Encoded], pad_id: int):
     import torch
 

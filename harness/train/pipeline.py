@@ -16,7 +16,16 @@ from ..paths import cache_dir
 from .base import resolve_base
 from .card import trained_options, write_spec
 from .data import load_training_data
-from .loop import CHECKPOINT, PRECISIONS, Hyperparameters, add_lora, default_learning_rate, run_training
+from .loop import (
+    CHECKPOINT,
+    PRECISIONS,
+    Hyperparameters,
+    add_lora,
+    answer_tokens,
+    default_learning_rate,
+    encode,
+    run_training,
+)
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -134,6 +143,7 @@ def train(request: TrainRequest, log=lambda line: None) -> TrainReport:
         sha = export_lora(model, tokenizer, work, weights_path)
         weights = {"lora_path": weights_path.name, "lora_sha256": sha}
     export_s = time.perf_counter() - started
+    longest = max(answer_tokens(encode(e, tokenizer, hp.max_length)) for e in data.train + data.validation)
     losses = [h["loss"] for h in state.history]
     card = {
         "base": base.name,
@@ -147,6 +157,7 @@ def train(request: TrainRequest, log=lambda line: None) -> TrainReport:
         "validation_examples": len(data.validation),
         "validation_fraction": request.validation_fraction,
         "system_prompt_file": data.system_prompt_file,
+        "longest_answer_tokens": longest,
         "steps": state.step,
         "total_steps": state.total_steps,
         "first_loss": losses[0] if losses else None,
@@ -172,9 +183,8 @@ def train(request: TrainRequest, log=lambda line: None) -> TrainReport:
         f"{base.name} + LoRA (r {hp.lora_r}) fine-tuned by `harness train` on suite {data.suite!r} "
         f"(train split, {len(data.train)} examples, {state.step} steps)"
     )
-    write_spec(
-        spec_path, description, trained_options(base, request.system_prompt_file, weights, spec_path.parent), card
-    )
+    options = trained_options(base, request.system_prompt_file, weights, spec_path.parent, longest)
+    write_spec(spec_path, description, options, card)
     return TrainReport(
         spec_path=spec_path,
         weights_path=weights_path,
