@@ -45,7 +45,7 @@ import click
     type=click.Choice(["auto", "fp32", "bf16", "bf16-mixed"]),
     default="auto",
     show_default=True,
-    help="auto: bf16 on a GPU, fp32 on a CPU; bf16-mixed: fp32 weights with bf16 matmuls (fast on AVX512-BF16/AMX CPUs).",
+    help="auto: bf16 on a GPU, fp32 on a CPU; bf16-mixed: fp32 weights, bf16 matmuls (measure it: scripts/bench_train_step.py).",
 )
 @click.option("--save-every", type=click.IntRange(1), default=20, show_default=True, help="Checkpoint every N steps.")
 @click.option(

@@ -57,7 +57,7 @@ PRECISIONS = ("auto", "fp32", "bf16", "bf16-mixed")
 
 
 def autocast(hp: Hyperparameters, device_type: str):
-    """bf16 matmuls over fp32 weights under "bf16-mixed" (on CPUs with AVX512-BF16 or AMX, about twice as fast)."""
+    """bf16 matmuls over fp32 weights under "bf16-mixed"; whether it pays depends on the CPU (scripts/bench_train_step.py)."""
     import torch
 
     return torch.autocast(device_type, dtype=torch.bfloat16, enabled=hp.precision == "bf16-mixed")
