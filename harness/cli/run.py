@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import click
 
-from ..runner import RunRequest, rescore, run
+from ..lean_imports import without_numpy
 from .options import db_option, neo4j_option, variant_server_option
+
+with without_numpy():  # the driver and the store never need it: ~0.1 s of start-up (harness/lean_imports.py)
+    from ..runner import RunRequest, rescore, run
 
 test_suite_option = click.option(
     "--test-suite",
