@@ -57,6 +57,7 @@ with GraphDatabase.driver(uri, auth=None) as driver, driver.session(default_acce
 print(correct)
 """
 FIRST_MATCH = re.compile(r"\bMATCH\b")
+REPO = Path(__file__).resolve().parent.parent
 
 
 def write_workload(suite, path: Path) -> int:
@@ -100,7 +101,7 @@ class Bench:
         self.n = write_workload(self.suite, self.replay)
         self.plain_script = tmp / "plain.py"
         self.plain_script.write_text(PLAIN_SCRIPT)
-        self.sources = {"": None}
+        self.sources = {"": str(REPO)}
         if args.baseline_src:
             self.sources["-base"] = str(Path(args.baseline_src).resolve())
         self.warm_db = {tag: tmp / f"warm-template{tag}.db" for tag in self.sources}
@@ -122,11 +123,12 @@ class Bench:
         db = self.tmp / f"{name}{tag}.db"
         if warm:
             shutil.copy(self.warm_db[tag], db)
-        env = {**self.env, "HARNESS_DB": str(db)}
-        if self.sources[tag]:
-            env["PYTHONPATH"] = self.sources[tag]
+        # from a neutral folder: `python -m` puts the working directory first on sys.path, which
+        # would shadow the baseline's PYTHONPATH with this checkout when run from the repository
+        env = {**self.env, "HARNESS_DB": str(db), "PYTHONPATH": self.sources[tag]}
         extra = ["--limit", str(limit)] if limit else []
-        done, figures = measure(harness_command(str(self.suite.folder), self.replay, extra), env, self.pid)
+        command = harness_command(str(self.suite.folder.resolve()), self.replay, extra)
+        done, figures = measure(command, env, self.pid, cwd=self.tmp)
         return {**figures, "correct": correct_of(db, done.stdout.strip())}
 
     def warm_up(self) -> None:
