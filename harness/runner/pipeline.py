@@ -81,19 +81,30 @@ def _judge(
     limits: Limits,
     memo: GoldMemo,
 ) -> tuple[Verdict, dict | None]:
-    """Returns (verdict, freshly computed gold or None)."""
+    """Returns (verdict, freshly computed gold or None).
+
+    An unknown gold query is computed first, unless another item is computing it already:
+    then this item's generated query runs meanwhile, and the gold is awaited only to compare.
+    """
     fresh: dict[str, Any] | None = None
+
+    def gold_rows() -> list[dict]:
+        nonlocal gold, fresh
+        if gold is None:
+            gold, computed = memo.compute(item.cypher, lambda: _gold(driver, item.cypher, limits))
+            fresh = gold if computed else None
+        return gold["rows"]
+
     try:
         if generation.infra_error:
             outcome = Outcome.HARNESS_ERROR if generation.meta.get("harness_error") else Outcome.INFRA_MODEL
             return Verdict.infra(outcome, generation.infra_error), None
-        if gold is None:
-            gold, computed = memo.compute(item.cypher, lambda: _gold(driver, item.cypher, limits))
-            fresh = gold if computed else None
+        if gold is None and not memo.pending(item.cypher):
+            gold_rows()
         verdict = judge_output(
             driver,
             generation.output,
-            gold["rows"],
+            gold_rows,
             ordered=item.ordered,
             gold_query=item.cypher,
             timeout_s=limits.timeout_s,
