@@ -70,7 +70,7 @@ def _report(summary) -> None:
     type=click.IntRange(min=1),
     default=None,
     envvar="HARNESS_JUDGE_WORKERS",
-    help="Generated queries judged at once (default: one per core of a local Neo4j server, two of a remote one, within its limits).",
+    help="Generated queries judged at once (default: one per core of a local Neo4j server plus one, two per core of a remote one, within its limits).",
 )
 @click.option(
     "--timeout",
