@@ -18,7 +18,7 @@ over the repeats, the ratios the judge is held to, and the floor of a warm run o
 a time runs, and all CPU shared by the cores).
 
     .venv/bin/python scripts/bench_judge.py [--suite demo] [--repeats 3] [--judge-workers N]
-        [--baseline-src DIR]   # also the harness of another checkout, e.g. `git worktree add /tmp/base main`
+        [--baseline-src DIR]   # also the harness of another checkout, e.g. `git worktree add --detach /tmp/base main`
         [--reuse-server]       # the `harness db up` server instead of a fresh one
 """
 
