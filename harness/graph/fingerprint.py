@@ -6,7 +6,7 @@ The sorted digests of these strings are hashed together, so any change to a node
 relationship or property changes the fingerprint and nothing else does.
 
 Reading the whole graph costs both sides CPU, so a run that only needs to know whether
-the graph is still the one it fingerprinted asks `unchanged_since` first: the server's
+the graph is still the one it fingerprinted asks `fingerprint_since`: the server's
 bookmark after a read names the database and its last committed transaction, so an
 equal bookmark means no write has been committed since; any other answer recomputes.
 """
