@@ -13,10 +13,12 @@ Variants, alternated within each repeat on one Neo4j (jvm backend, demo graph):
   subtracted from its per-item figure.
 
 Neo4j CPU is read from /proc for the JVM, client CPU from the child's rusage. Prints medians
-over the repeats and the ratios the judge is held to.
+over the repeats, the ratios the judge is held to, and the floor of a warm run on this machine
+(start-up wall, then per item the larger of the harness's own CPU, which one Python thread at
+a time runs, and all CPU shared by the cores).
 
     .venv/bin/python scripts/bench_judge.py [--suite demo] [--repeats 3] [--judge-workers N]
-        [--baseline-src DIR]   # also the harness of another checkout, e.g. `git worktree add /tmp/base main`
+        [--baseline-src DIR]   # also the harness of another checkout, e.g. `git worktree add --detach /tmp/base main`
         [--reuse-server]       # the `harness db up` server instead of a fresh one
 """
 
@@ -57,6 +59,8 @@ with GraphDatabase.driver(uri, auth=None) as driver, driver.session(default_acce
 print(correct)
 """
 FIRST_MATCH = re.compile(r"\bMATCH\b")
+REPO = Path(__file__).resolve().parent.parent
+CORES = os.cpu_count() or 1
 
 
 def write_workload(suite, path: Path) -> int:
@@ -100,7 +104,7 @@ class Bench:
         self.n = write_workload(self.suite, self.replay)
         self.plain_script = tmp / "plain.py"
         self.plain_script.write_text(PLAIN_SCRIPT)
-        self.sources = {"": None}
+        self.sources = {"": str(REPO)}
         if args.baseline_src:
             self.sources["-base"] = str(Path(args.baseline_src).resolve())
         self.warm_db = {tag: tmp / f"warm-template{tag}.db" for tag in self.sources}
@@ -110,7 +114,8 @@ class Bench:
         for tag in self.sources:
             variants[f"fresh{tag}"] = lambda repeat, tag=tag: self.harness(tag, f"fresh-{repeat}")
             variants[f"warm{tag}"] = lambda repeat, tag=tag: self.harness(tag, f"warm-{repeat}", warm=True)
-        variants["startup"] = lambda repeat: self.harness("", f"startup-{repeat}", limit=1)
+        for tag in self.sources:
+            variants[f"startup{tag}"] = lambda repeat, tag=tag: self.harness(tag, f"startup-{repeat}", limit=1)
         return variants
 
     def plain(self, repeat: int) -> dict:
@@ -122,11 +127,12 @@ class Bench:
         db = self.tmp / f"{name}{tag}.db"
         if warm:
             shutil.copy(self.warm_db[tag], db)
-        env = {**self.env, "HARNESS_DB": str(db)}
-        if self.sources[tag]:
-            env["PYTHONPATH"] = self.sources[tag]
+        # from a neutral folder: `python -m` puts the working directory first on sys.path, which
+        # would shadow the baseline's PYTHONPATH with this checkout when run from the repository
+        env = {**self.env, "HARNESS_DB": str(db), "PYTHONPATH": self.sources[tag]}
         extra = ["--limit", str(limit)] if limit else []
-        done, figures = measure(harness_command(str(self.suite.folder), self.replay, extra), env, self.pid)
+        command = harness_command(str(self.suite.folder.resolve()), self.replay, extra)
+        done, figures = measure(command, env, self.pid, cwd=self.tmp)
         return {**figures, "correct": correct_of(db, done.stdout.strip())}
 
     def warm_up(self) -> None:
@@ -180,7 +186,7 @@ def report(runs: dict[str, list[dict]], n: int, repeats: int) -> None:
     print(f"{n} items, {repeats} alternating repeats after one warm-up; medians (min-max)")
     print(f"{'variant':<12}{'correct':>8}  {'wall s':>20}  {'Neo4j CPU ms/item':>20}  {'client CPU ms/item':>20}")
     for variant, rs in runs.items():
-        if variant == "startup":
+        if variant.startswith("startup"):
             continue
 
         def cell(key, scale=1.0, rs=rs):
@@ -191,20 +197,44 @@ def report(runs: dict[str, list[dict]], n: int, repeats: int) -> None:
             f"{variant:<12}{int(med[variant]['correct']):>8}  {cell('wall_s'):>20}"
             f"  {cell('neo4j_cpu_s', 1000 / n):>20}  {cell('client_cpu_s', 1000 / n):>20}"
         )
-    startup = med["startup"]["client_cpu_s"]
-    print(f"harness start-up (the same run with --limit 1): CPU {startup:.2f} s, wall {med['startup']['wall_s']:.2f} s")
+    plain = med["plain"]
     for tag in ("", "-base"):
         if f"fresh{tag}" not in med:
             continue
-        fresh, warm, plain = med[f"fresh{tag}"], med[f"warm{tag}"], med["plain"]
+        fresh, warm, startup = med[f"fresh{tag}"], med[f"warm{tag}"], med[f"startup{tag}"]
+        per_item = {
+            name: (run["client_cpu_s"] - startup["client_cpu_s"]) / (n - 1)
+            for name, run in (("fresh", fresh), ("warm", warm))
+        }
         print(f"harness{tag}:")
         print(
-            f"  CPU per item excluding start-up: fresh {1000 * (fresh['client_cpu_s'] - startup) / (n - 1):.2f} ms, "
-            f"warm {1000 * (warm['client_cpu_s'] - startup) / (n - 1):.2f} ms (goal <= 2)"
+            f"  start-up (the same run with --limit 1): CPU {startup['client_cpu_s']:.2f} s, wall {startup['wall_s']:.2f} s"
+        )
+        print(
+            f"  CPU per item excluding start-up: fresh {1000 * per_item['fresh']:.2f} ms, "
+            f"warm {1000 * per_item['warm']:.2f} ms (goal <= 2)"
         )
         print(f"  Neo4j CPU fresh / plain: {fresh['neo4j_cpu_s'] / plain['neo4j_cpu_s']:.2f} (goal <= 1.1)")
         print(f"  wall plain / fresh: {plain['wall_s'] / fresh['wall_s']:.2f} (goal >= 1)")
         print(f"  wall plain / warm: {plain['wall_s'] / warm['wall_s']:.2f} (goal >= 2)")
+        print_floor(n, startup["wall_s"], per_item["warm"], warm["neo4j_cpu_s"] / n, plain["wall_s"])
+    bare = (plain["client_cpu_s"] + plain["neo4j_cpu_s"]) / 2 / CORES  # the plain script runs 2 queries per item
+    print(
+        f"any evaluator running the {n} generated queries once, at the plain script's CPU per query (client and "
+        f"Neo4j, start-up included) on {CORES} cores: >= {bare:.2f} s (half the plain script: {plain['wall_s'] / 2:.2f} s)"
+    )
+
+
+def print_floor(n: int, startup_wall: float, harness_cpu: float, neo4j_cpu: float, plain_wall: float) -> None:
+    """The least wall time a warm run can take here: start-up, then the harness's own CPU per item (one
+    Python thread at a time runs it) or all CPU per item shared by the cores, whichever is larger."""
+    per_item = max(harness_cpu, (harness_cpu + neo4j_cpu) / CORES)
+    floor = startup_wall + n * per_item
+    print(
+        f"  floor of a warm run on {CORES} cores: start-up wall {startup_wall:.2f} s + {n} x max(harness CPU "
+        f"{1000 * harness_cpu:.2f} ms, (harness CPU + Neo4j CPU {1000 * neo4j_cpu:.2f} ms) / {CORES}) = {floor:.2f} s;"
+        f" 2x the plain script needs <= {plain_wall / 2:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -41,11 +41,13 @@ def children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure(command: list[str], env: dict, jvm_pid: int) -> tuple[subprocess.CompletedProcess, dict]:
+def measure(
+    command: list[str], env: dict, jvm_pid: int, cwd: Path | None = None
+) -> tuple[subprocess.CompletedProcess, dict]:
     """Run `command`; its wall time, its CPU time, and the CPU time the Neo4j JVM spent meanwhile."""
     neo4j_before, client_before = process_cpu_s(jvm_pid), children_cpu_s()
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=cwd)
     wall = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"{' '.join(command[:4])} failed: {done.stderr.strip()[-2000:]}")

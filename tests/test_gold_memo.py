@@ -57,3 +57,39 @@ def test_only_recent_gold_queries_are_kept():
     for n in range(3):
         memo.put(f"Q{n}", {"rows": [{"n": n}]})
     assert memo.get("Q0") is None and memo.get("Q2") == {"rows": [{"n": 2}]}
+
+
+def test_an_item_runs_its_query_while_another_computes_their_gold(neo4j_driver, monkeypatch):
+    """The second item of a paraphrase group does not sit idle: its generated query runs meanwhile."""
+    from harness.adapters.base import Generation
+    from harness.judge import outcome
+    from harness.runner.pipeline import Limits, _judge
+    from harness.suitegen.model import SuiteItem
+
+    gold_query = "MATCH (g:Gene {symbol: 'EGFR'}) RETURN g.symbol AS gene"
+    memo, computing, release, executed = GoldMemo(), threading.Event(), threading.Event(), threading.Event()
+    execute = outcome.execute_untrusted
+
+    def spy(*args, **kwargs):
+        result = execute(*args, **kwargs)
+        executed.set()
+        return result
+
+    def slow_gold():
+        computing.set()
+        release.wait(30)
+        return {"rows": [{"gene": "EGFR"}], "db_ms": 1.0}
+
+    monkeypatch.setattr(outcome, "execute_untrusted", spy)
+    item = SuiteItem(id="p2", family_id="F1", question="EGFR?", cypher=gold_query)
+    generation = Generation(output=gold_query.replace("MATCH", "MATCH ", 1))
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(memo.compute, gold_query, slow_gold)
+        assert computing.wait(30)
+        second = pool.submit(_judge, neo4j_driver, item, generation, None, Limits(), memo)
+        assert executed.wait(30)  # the query ran while the gold was still being computed
+        assert not second.done()  # and the verdict waits for the gold
+        release.set()
+        verdict, fresh = second.result(30)
+        assert first.result(30)[1] is True
+    assert verdict.outcome == "correct" and verdict.gold_row_count == 1 and fresh is None

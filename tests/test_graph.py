@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from harness.cli.main import cli
 from harness.errors import InputError
 from harness.graph.csv_source import demo_graph_dir, read_graph_folder
-from harness.graph.fingerprint import fingerprint
+from harness.graph.fingerprint import GraphState, fingerprint, fingerprint_since, graph_state, last_commit
 from harness.graph.loader import graph_counts, load_graph
 from harness.graph.schema import existing_constraints
 
@@ -78,6 +78,19 @@ def test_relationship_property_change_alters_fingerprint(scratch_driver):
     before = fingerprint(scratch_driver)
     scratch_driver.execute_query("MATCH ()-[r:TARGETS]->() WITH r LIMIT 1 SET r.moa = 'changed'")
     assert fingerprint(scratch_driver) != before
+
+
+def test_a_fingerprint_is_reused_until_a_write_is_committed(scratch_driver):
+    load_graph(scratch_driver, read_graph_folder(TINY_GRAPH), replace=True)
+    state = graph_state(scratch_driver)
+    assert state.fingerprint == fingerprint(scratch_driver) and state.bookmark == last_commit(scratch_driver)
+    marked = GraphState("not read again", state.bookmark)  # so the test sees which path answered
+    scratch_driver.execute_query("MATCH (g:Gene) RETURN count(g)")  # reads leave the bookmark alone
+    assert fingerprint_since(scratch_driver, marked) == "not read again"
+    scratch_driver.execute_query("MATCH (g:Gene) WITH g LIMIT 1 SET g.hgnc_id = 'HGNC:0'")
+    assert last_commit(scratch_driver) != state.bookmark
+    assert fingerprint_since(scratch_driver, marked) == fingerprint(scratch_driver) != state.fingerprint
+    assert fingerprint_since(scratch_driver, GraphState(state.fingerprint, None)) == fingerprint(scratch_driver)
 
 
 def test_fingerprint_is_independent_of_load_order(scratch_driver):

@@ -137,6 +137,26 @@ def test_write_queries_from_a_model_are_forbidden_and_the_graph_is_unchanged(tin
     assert fingerprint(tiny_graph) == before
 
 
+def test_a_graph_changed_during_the_run_fails_the_run(tiny_graph, tmp_path, monkeypatch):
+    from harness.adapters.gold import GoldAdapter
+
+    answer = GoldAdapter.generate
+
+    def generate_and_change_the_graph(self, item):  # another client writes while the run judges
+        if item.id == "t3":
+            tiny_graph.execute_query("MATCH (t:Therapy) WITH t LIMIT 1 SET t.modality = 'changed'")
+        return answer(self, item)
+
+    monkeypatch.setattr(GoldAdapter, "generate", generate_and_change_the_graph)
+    db = tmp_path / "r.db"
+    result = run_cli("--model", "gold", "--suite", str(TINY_SUITE), "--db", str(db))
+    assert result.exit_code == 1
+    assert "Error: the graph changed during run" in result.output and "reload the graph" in result.output
+    (run,) = Store(db).runs()
+    assert run["status"] == "failed" and run["fingerprint_after"] == fingerprint(tiny_graph)
+    assert run["fingerprint_after"] != run["graph_fingerprint"]
+
+
 def test_infra_errors_are_not_scored_and_are_retried_on_resume(tiny_graph, tmp_path):
     db = tmp_path / "r.db"
     replay = tmp_path / "replay.jsonl"

@@ -6,7 +6,15 @@ import os
 
 from neo4j.exceptions import ClientError
 
-from harness.runner.workers import LOCAL_PER_CORE, MOST, REMOTE_PER_CORE, judge_workers, server_cores, server_limit
+from harness.runner.workers import (
+    LOCAL_EXTRA,
+    LOCAL_PER_CORE,
+    MOST,
+    REMOTE_PER_CORE,
+    judge_workers,
+    server_cores,
+    server_limit,
+)
 
 from .kit import invoke
 
@@ -16,8 +24,9 @@ def test_the_server_reports_its_cores_and_limits(neo4j_driver):
     assert server_limit(neo4j_driver) == 400  # server.bolt.thread_pool_max_size; concurrent transactions: 1000
 
 
-def test_default_is_one_per_core_of_a_local_server_and_two_of_a_remote_one(neo4j_driver):
-    assert judge_workers(neo4j_driver, uri="bolt://127.0.0.1:7687") == min(LOCAL_PER_CORE * os.cpu_count(), MOST)
+def test_default_is_one_per_core_of_a_local_server_plus_one_and_two_per_core_of_a_remote_one(neo4j_driver):
+    local = min(LOCAL_PER_CORE * os.cpu_count() + LOCAL_EXTRA, MOST)
+    assert judge_workers(neo4j_driver, uri="bolt://127.0.0.1:7687") == local
     assert judge_workers(neo4j_driver, uri="neo4j://graph.example.org") == min(REMOTE_PER_CORE * os.cpu_count(), MOST)
 
 
@@ -34,7 +43,8 @@ class Silent:
 
 
 def test_without_server_figures_a_local_server_has_this_hosts_cores_and_a_remote_one_two():
-    assert judge_workers(Silent(), uri="bolt://127.0.0.1:7687") == min(LOCAL_PER_CORE * os.cpu_count(), MOST)
+    local = min(LOCAL_PER_CORE * os.cpu_count() + LOCAL_EXTRA, MOST)
+    assert judge_workers(Silent(), uri="bolt://127.0.0.1:7687") == local
     assert judge_workers(Silent(), uri="neo4j+s://graph.example.org") == REMOTE_PER_CORE * 2
 
 

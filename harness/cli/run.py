@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import click
 
-from ..runner import RunRequest, rescore, run
+from ..lean_imports import without_numpy
 from .options import db_option, neo4j_option, variant_server_option
+
+with without_numpy():  # the driver and the store never need it: ~0.1 s of start-up (harness/lean_imports.py)
+    from ..runner import RunRequest, rescore, run
 
 test_suite_option = click.option(
     "--test-suite",
@@ -67,7 +70,7 @@ def _report(summary) -> None:
     type=click.IntRange(min=1),
     default=None,
     envvar="HARNESS_JUDGE_WORKERS",
-    help="Generated queries judged at once (default: one per core of a local Neo4j server, two of a remote one, within its limits).",
+    help="Generated queries judged at once (default: one per core of a local Neo4j server plus one, two per core of a remote one, within its limits).",
 )
 @click.option(
     "--timeout",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from ..verdict import Outcome, Verdict
 from .compare import compare
@@ -13,7 +14,7 @@ from .extract import extract_query
 def judge_output(
     driver,
     raw_output: str | None,
-    gold_rows: list[dict],
+    gold_rows: list[dict] | Callable[[], list[dict]],
     *,
     ordered: bool,
     timeout_s: float,
@@ -24,18 +25,22 @@ def judge_output(
 
     A query identical to the (linted, deterministic, read-only) gold query is not run
     again: on the same graph it returns the gold rows, which are reused and compared.
+    `gold_rows` may be a function returning them, called once the generated query has run:
+    a gold query that another thread is still computing then overlaps this execution.
     """
     started = time.perf_counter()
+    gold = gold_rows if callable(gold_rows) else (lambda: gold_rows)
     query = extract_query(raw_output)
-    verdict = Verdict.unscored_yet(query, len(gold_rows))
     if query is None:
+        verdict = Verdict.unscored_yet(query, len(gold()))
         verdict.error = "no Cypher query found in the output"
     else:
-        if gold_query is not None and query == gold_query.strip() and len(gold_rows) <= row_cap:
-            execution = Execution(syntax_ok=True, exec_ok=True, rows=gold_rows, row_count=len(gold_rows))
-            verdict.detail["reused_gold_rows"] = True
+        if gold_query is not None and query == gold_query.strip() and len(gold()) <= row_cap:
+            execution = Execution(syntax_ok=True, exec_ok=True, rows=gold(), row_count=len(gold()))
+            reused = True
         else:
             execution = execute_untrusted(driver, query, timeout_s=timeout_s, row_cap=row_cap)
+            reused = False
         if execution.outcome and not Outcome(execution.outcome).scored:
             return Verdict.infra(
                 execution.outcome,
@@ -44,13 +49,17 @@ def judge_output(
                 extracted_query=query,
                 judge_ms=(time.perf_counter() - started) * 1000,
             )
+        expected = gold()
+        verdict = Verdict.unscored_yet(query, len(expected))
+        if reused:
+            verdict.detail["reused_gold_rows"] = True
         verdict.syntax_ok, verdict.exec_ok = execution.syntax_ok, execution.exec_ok
         verdict.error, verdict.error_class = execution.error, execution.error_class
         verdict.warnings, verdict.db_ms, verdict.row_count = execution.warnings, execution.db_ms, execution.row_count
         if execution.outcome:
             verdict.outcome = Outcome(execution.outcome)
         else:
-            comparison = compare(gold_rows, execution.rows or [], ordered=ordered)
+            comparison = compare(expected, execution.rows or [], ordered=ordered)
             verdict.outcome = Outcome.CORRECT if comparison.match else Outcome.WRONG_RESULT
             verdict.match, verdict.strict_match = comparison.match, comparison.strict
             verdict.f1, verdict.reason = comparison.f1, comparison.reason

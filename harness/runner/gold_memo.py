@@ -31,6 +31,12 @@ class GoldMemo:
             return None
         return future.result()
 
+    def pending(self, cypher: str) -> bool:
+        """Whether another item is computing the gold of `cypher` right now."""
+        with self._lock:
+            future = self._entries.get(cypher)
+        return future is not None and not future.done()
+
     def put(self, cypher: str, gold: dict) -> None:
         future: Future = Future()
         future.set_result(gold)

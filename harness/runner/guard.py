@@ -14,7 +14,7 @@ import time
 from neo4j.exceptions import DriverError, Neo4jError
 
 from ..errors import HarnessError
-from ..graph.fingerprint import fingerprint
+from ..graph.fingerprint import GraphState, fingerprint_since
 
 FINAL_WRITE_WAIT_S = 30.0
 
@@ -64,10 +64,10 @@ class Neo4jBreaker:
         return both
 
 
-def fingerprint_or_none(driver) -> str | None:
-    """The graph's fingerprint, or None when the server cannot be reached (never a traceback)."""
+def fingerprint_or_none(driver, since: GraphState) -> str | None:
+    """The graph's fingerprint now (see `fingerprint_since`), or None when the server cannot be reached."""
     try:
-        return fingerprint(driver)
+        return fingerprint_since(driver, since)
     except (DriverError, Neo4jError, OSError):
         return None
 

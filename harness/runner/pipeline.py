@@ -8,10 +8,11 @@ known. A bounded window of items in flight keeps memory flat whatever the suite 
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -28,6 +29,7 @@ from .guard import Neo4jLost
 
 GOLD_TIMEOUT_S = 30.0
 GOLD_ROW_CAP = 100_000
+POLL_S = 0.25  # how long the main thread waits for a finished future before it looks at Ctrl-C again
 
 
 @dataclass(frozen=True)
@@ -79,19 +81,30 @@ def _judge(
     limits: Limits,
     memo: GoldMemo,
 ) -> tuple[Verdict, dict | None]:
-    """Returns (verdict, freshly computed gold or None)."""
+    """Returns (verdict, freshly computed gold or None).
+
+    An unknown gold query is computed first, unless another item is computing it already:
+    then this item's generated query runs meanwhile, and the gold is awaited only to compare.
+    """
     fresh: dict[str, Any] | None = None
+
+    def gold_rows() -> list[dict]:
+        nonlocal gold, fresh
+        if gold is None:
+            gold, computed = memo.compute(item.cypher, lambda: _gold(driver, item.cypher, limits))
+            fresh = gold if computed else None
+        return gold["rows"]
+
     try:
         if generation.infra_error:
             outcome = Outcome.HARNESS_ERROR if generation.meta.get("harness_error") else Outcome.INFRA_MODEL
             return Verdict.infra(outcome, generation.infra_error), None
-        if gold is None:
-            gold, computed = memo.compute(item.cypher, lambda: _gold(driver, item.cypher, limits))
-            fresh = gold if computed else None
+        if gold is None and not memo.pending(item.cypher):
+            gold_rows()
         verdict = judge_output(
             driver,
             generation.output,
-            gold["rows"],
+            gold_rows,
             ordered=item.ordered,
             gold_query=item.cypher,
             timeout_s=limits.timeout_s,
@@ -121,12 +134,19 @@ def run_items(
     window = 2 * (gen_workers + judge_workers)
     generating: dict = {}
     judging: dict = {}
+    finished: queue.SimpleQueue[Future] = queue.SimpleQueue()  # futures in the order they finish
     recorded = 0
     attempts = store.attempts(run_id)
     source = iter(items)
     exhausted = False
     stop = threading.Event()
     memo = GoldMemo()
+
+    def submit(pool: ThreadPoolExecutor, *call) -> Future:
+        future = pool.submit(*call)
+        future.add_done_callback(finished.put)
+        return future
+
     with (
         deferred_sigint(stop),
         ThreadPoolExecutor(gen_workers, thread_name_prefix="generate") as gen_pool,
@@ -139,32 +159,38 @@ def run_items(
                     if item is None:
                         exhausted = True
                         break
-                    generating[gen_pool.submit(_generate, adapter, item)] = item
+                    generating[submit(gen_pool, _generate, adapter, item)] = item
                 if not generating and not judging:
                     return recorded
-                done, _ = wait([*generating, *judging], timeout=0.25, return_when=FIRST_COMPLETED)
+                try:  # one finished future at a time: no scan of the whole window per item
+                    future = finished.get(timeout=POLL_S)
+                except queue.Empty:
+                    future = None
                 raise_if_stopped(stop)
-                for future in done:
-                    if future in generating:
-                        item = generating.pop(future)
-                        generation = future.result()
-                        gold = memo.get(item.cypher)
-                        if gold is None and (gold := store.gold_get(fingerprint, item.cypher)):
-                            memo.put(item.cypher, gold)
-                        future = judge_pool.submit(_judge, driver, item, generation, gold, limits, memo)
-                        judging[future] = (item, generation)
-                    else:
-                        item, generation = judging.pop(future)
-                        verdict, fresh_gold = future.result()
-                        gold = (
-                            None
-                            if fresh_gold is None
-                            else {"fingerprint": fingerprint, "cypher": item.cypher, **fresh_gold}
-                        )
-                        attempts[item.id] = attempts.get(item.id, 0) + 1
-                        _record(store, run_id, item, generation, verdict, gold, attempts[item.id])
-                        recorded += 1
-                        on_item(verdict.outcome.value, verdict.scored)
+                if future is None:
+                    continue
+                if future in generating:
+                    item = generating.pop(future)
+                    generation = future.result()
+                    gold = memo.get(item.cypher)
+                    if gold is None and (gold := store.gold_get(fingerprint, item.cypher)):
+                        memo.put(item.cypher, gold)
+                    judging[submit(judge_pool, _judge, driver, item, generation, gold, limits, memo)] = (
+                        item,
+                        generation,
+                    )
+                else:
+                    item, generation = judging.pop(future)
+                    verdict, fresh_gold = future.result()
+                    gold = (
+                        None
+                        if fresh_gold is None
+                        else {"fingerprint": fingerprint, "cypher": item.cypher, **fresh_gold}
+                    )
+                    attempts[item.id] = attempts.get(item.id, 0) + 1
+                    _record(store, run_id, item, generation, verdict, gold, attempts[item.id])
+                    recorded += 1
+                    on_item(verdict.outcome.value, verdict.scored)
         except BaseException as exc:
             for future in [*generating, *judging]:
                 future.cancel()

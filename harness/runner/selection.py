@@ -88,9 +88,9 @@ def stratified_sample(items: list, n: int, seed: int) -> list:
     return [item for item in items if item.id in picked]  # suite order
 
 
-def select(suite, split: str, selection: Selection) -> list:
-    """The items the run evaluates, in suite order."""
-    items = list(suite.items(split))
+def select(suite, split: str, selection: Selection, items: list | None = None) -> list:
+    """The items the run evaluates, in suite order; `items`: the split's items, if the caller has read them."""
+    items = list(suite.items(split)) if items is None else items
     if selection.items_file is not None or selection.item_ids is not None:
         wanted = set(read_ids_file(selection.items_file)) if selection.items_file is not None else set()
         if selection.item_ids is not None:

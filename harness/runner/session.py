@@ -18,7 +18,7 @@ from ..adapters.specs import load_spec
 from ..errors import HarnessError, InputError
 from ..graph import provision
 from ..graph.driver import open_driver, server_version
-from ..graph.fingerprint import fingerprint
+from ..graph.fingerprint import GraphState, graph_state
 from ..graph.instance import Neo4jInstance
 from ..store import Store
 from ..store.db import now
@@ -86,9 +86,15 @@ class RunPlan:
     extra_options: dict = field(default_factory=dict)
 
     @cached_property
+    def all_items(self) -> list:
+        """Every item of the suite, read once: the selection and the adapter's id check both need them."""
+        return list(self.suite.items(None))
+
+    @cached_property
     def selected(self) -> list:
         """The items to evaluate (all, first N, a stratified sample, or an ids file), in suite order."""
-        return select(self.suite, self.split, self.selection)
+        split_items = [item for item in self.all_items if item.split == self.split]
+        return select(self.suite, self.split, self.selection, split_items)
 
     def items(self, skip: set[str] | frozenset[str] = frozenset()):
         return (item for item in self.selected if item.id not in skip)
@@ -131,6 +137,7 @@ class RunSession:
         self.driver: Any = None
         self.instance: Neo4jInstance | None = None
         self.adapter: Adapter | None = None
+        self.graph: GraphState | None = None  # the graph when the run started
 
     def __enter__(self) -> RunSession:
         self.store = Store(self.request.db_path)
@@ -153,7 +160,8 @@ class RunSession:
 
     def check_graph(self, suite: Suite) -> str:
         """The live graph's fingerprint, refused unless it is the graph the suite was generated from."""
-        live = fingerprint(self.driver)
+        self.graph = graph_state(self.driver)
+        live = self.graph.fingerprint
         expected = suite.manifest.get("graph_fingerprint")
         if expected and expected != live:
             where = self.instance.uri if self.instance else "the server"
@@ -208,7 +216,7 @@ class RunSession:
             raise
         finally:
             progress.close()
-            graph_after = fingerprint_or_none(self.driver)
+            graph_after = fingerprint_or_none(self.driver, self.graph or GraphState(graph_before, None))
             if graph_after is not None and graph_after != graph_before:
                 end_run(
                     store,
@@ -331,7 +339,7 @@ def run(request: RunRequest) -> RunResult:
         )
         adapter = session.adapter = adapter_class(spec.adapter)(spec, context)
         adapter.check()
-        adapter.check_ids({item.id for item in plan.suite.items(None)})
+        adapter.check_ids({item.id for item in plan.all_items})
         return session.execute(plan, adapter, graph_before)
 
 

@@ -1,12 +1,12 @@
 """How many generated queries are judged at once: chosen from the Neo4j server, not a constant.
 
-Judging is bound by the server's CPU (the client decodes and compares small results), so
-the default keeps each core the server's JVM reports busy with one query. A server on
-another host gets two per core, so that one query's round trip overlaps another's work;
-on this host the client shares those cores, and more queries in flight only contend. It never
-exceeds the server's Bolt worker pool or its limit on concurrent transactions, and stays
-within the driver's connection pool. Where the server does not say (no privilege to read
-its settings or JMX), a server on this host is assumed to have this host's cores.
+Judging needs the server's CPU for each query and the client's (one Python thread at a time)
+to decode and compare its rows, so the default keeps each core the server's JVM reports busy
+with one query plus one more for the client to work on meanwhile. A server on another host gets
+two per core, so that one query's round trip overlaps another's work. It never exceeds the
+server's Bolt worker pool or its limit on concurrent transactions, and stays within the
+driver's connection pool. Where the server does not say (no privilege to read its settings or
+JMX), a server on this host is assumed to have this host's cores.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from neo4j.exceptions import Neo4jError
 
 LOCAL_PER_CORE = 1
+LOCAL_EXTRA = 1  # the query whose rows the client is decoding while the server's cores run the others
 REMOTE_PER_CORE = 2
 MOST = 32  # the driver's pool holds 100 connections; past this the client's own CPU is the bound
 FALLBACK_CORES = 2
@@ -67,10 +68,12 @@ def is_local(uri: str | None) -> bool:
 
 
 def judge_workers(driver, requested: int | None = None, uri: str | None = None) -> int:
-    """`requested` if given (`--judge-workers`, HARNESS_JUDGE_WORKERS), else per server core, bounded."""
+    """`requested` if given (`--judge-workers`, HARNESS_JUDGE_WORKERS), else from the server's cores, bounded."""
     if requested:
         return requested
-    per_core = LOCAL_PER_CORE if is_local(uri) else REMOTE_PER_CORE
-    workers = min(per_core * server_cores(driver, uri), MOST)
+    if is_local(uri):
+        workers = min(LOCAL_PER_CORE * server_cores(driver, uri) + LOCAL_EXTRA, MOST)
+    else:
+        workers = min(REMOTE_PER_CORE * server_cores(driver, uri), MOST)
     limit = server_limit(driver)
     return max(1, min(workers, limit) if limit else workers)
