@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from ..train.loop import PRECISIONS
+
 
 @click.command("train")
 @click.option(
@@ -42,7 +44,7 @@ import click
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
     "--precision",
-    type=click.Choice(["auto", "fp32", "bf16", "bf16-mixed"]),
+    type=click.Choice(PRECISIONS),
     default="auto",
     show_default=True,
     help="auto: bf16 on a GPU, fp32 on a CPU; bf16-mixed: fp32 weights, bf16 matmuls (measure it: scripts/bench_train_step.py).",

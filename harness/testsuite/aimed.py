@@ -56,8 +56,11 @@ def _node_lists(data: GraphData) -> tuple[list[dict], ...]:
     return data.genes, data.variants, data.therapies, data.diseases
 
 
-def _evidence_key(row: dict) -> tuple:
-    return tuple(row.get(k) for k in ("biomarker_type", "biomarker_name", "therapy_name", "effect", "disease_name"))
+def evidence_key(row: dict) -> tuple:
+    """What makes two evidence rows the same fact from the same source (no variant repeats one)."""
+    return tuple(
+        row.get(k) for k in ("biomarker_type", "biomarker_name", "therapy_name", "effect", "disease_name", "source")
+    )
 
 
 class _Evidence:
@@ -65,12 +68,12 @@ class _Evidence:
 
     def __init__(self, data: GraphData):
         self.data = data
-        self.seen = {(*_evidence_key(r), r.get("source")) for r in data.affects_response}
+        self.seen = {evidence_key(r) for r in data.affects_response}
 
     def add(self, row: dict) -> None:
         row = {**row, "source": SOURCE}
         row.pop("disease_id", None)
-        key = (*_evidence_key(row), SOURCE)
+        key = evidence_key(row)
         if key not in self.seen:
             self.seen.add(key)
             self.data.affects_response.append(row)
@@ -311,7 +314,7 @@ def moved(data: GraphData, rng: random.Random) -> None:
     """Evidence changed in place: a share gets the other effect, a share another disease or a near name."""
     share = rng.choice((0.4, 0.6))
     changer = _Changer(data, rng)
-    seen = {(*_evidence_key(r), r.get("source")) for r in data.affects_response}
+    seen = {evidence_key(r) for r in data.affects_response}
     for index, row in enumerate(data.affects_response):
         wanted = "+".join(
             change
@@ -321,7 +324,7 @@ def moved(data: GraphData, rng: random.Random) -> None:
         if not wanted:
             continue
         changed = {**changer.changed(row, wanted), "pmids": row.get("pmids", [])}
-        key = (*_evidence_key(changed), changed.get("source"))
+        key = evidence_key(changed)
         if key not in seen:
             seen.add(key)
             changed.pop("disease_id", None)

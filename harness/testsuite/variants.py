@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..graph.csv_source import LAYOUT, LIST_SEPARATOR, GraphData
 from ..suitegen.io import atomic_write
-from .aimed import FAMILIES
+from .aimed import FAMILIES, evidence_key
 
 FILES = {
     "nodes/genes.csv": "genes",
@@ -30,17 +30,6 @@ FILES = {
 EFFECT_FLIP = {"resistance": "sensitivity", "sensitivity": "resistance"}
 VARIANT_SOURCE = "test-suite variant"
 FAMILY_ORDER = ("random", *FAMILIES)
-
-
-def _evidence_key(row: dict) -> tuple:
-    return (
-        row["biomarker_type"],
-        row["biomarker_name"],
-        row["therapy_name"],
-        row.get("effect"),
-        row.get("disease_name"),
-        row.get("source"),
-    )
 
 
 def _drop(rows: list[dict], rng: random.Random, share: float) -> list[dict]:
@@ -103,7 +92,7 @@ def _random_links(data: GraphData, rng: random.Random, targets: int, evidence: i
                 "ref_urls": [],
             }
         )
-    seen = {_evidence_key(r) for r in data.affects_response}
+    seen = {evidence_key(r) for r in data.affects_response}
     for _ in range(evidence):
         kind = rng.choice(("gene", "variant"))
         row = {
@@ -115,36 +104,36 @@ def _random_links(data: GraphData, rng: random.Random, targets: int, evidence: i
             "pmids": [],
             "source": VARIANT_SOURCE,
         }
-        if _evidence_key(row) not in seen:
-            seen.add(_evidence_key(row))
+        if evidence_key(row) not in seen:
+            seen.add(evidence_key(row))
             data.affects_response.append(row)
 
 
 def _duplicates(data: GraphData, rng: random.Random, share: float) -> None:
     data.targets += [dict(row) for row in data.targets if rng.random() < share]
-    seen = {_evidence_key(r) for r in data.affects_response}
+    seen = {evidence_key(r) for r in data.affects_response}
     for row in list(data.affects_response):
         if rng.random() < share:
             copy_row = {**row, "source": f"{row.get('source') or ''} (duplicate)".strip()}
-            if _evidence_key(copy_row) not in seen:
-                seen.add(_evidence_key(copy_row))
+            if evidence_key(copy_row) not in seen:
+                seen.add(evidence_key(copy_row))
                 data.affects_response.append(copy_row)
 
 
 def _changed_values(data: GraphData, rng: random.Random, share: float) -> None:
     diseases = sorted({r["disease_name"] for r in data.affects_response if r.get("disease_name")})
-    seen = {_evidence_key(r) for r in data.affects_response}
+    seen = {evidence_key(r) for r in data.affects_response}
     for row in data.affects_response:
-        old = _evidence_key(row)
+        old = evidence_key(row)
         changed = dict(row)
         if rng.random() < share and row.get("effect") in EFFECT_FLIP:
             changed["effect"] = EFFECT_FLIP[row["effect"]]
         if rng.random() < share:
             changed["disease_name"] = rng.choice(diseases)  # evidence moved to another disease
             changed.pop("disease_id", None)
-        if _evidence_key(changed) != old and _evidence_key(changed) not in seen:
+        if evidence_key(changed) != old and evidence_key(changed) not in seen:
             seen.discard(old)
-            seen.add(_evidence_key(changed))
+            seen.add(evidence_key(changed))
             row.clear()
             row.update(changed)
     for row in data.variants:
