@@ -11,12 +11,12 @@ SMOL_SEED ?= 1
 
 ACTIONLINT_VERSION ?= v1.7.7
 
-.PHONY: install install-train run test test-fast lint clean tools browser neo4j-image
+.PHONY: install install-train run test test-fast lint docs clean tools browser neo4j-image
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[all,dev]'
+	$(BIN)/python -m pip install -q -e '.[all,dev,docs]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -24,7 +24,7 @@ install: $(STAMP)
 # `make test` also installs the [train] extra (torch, transformers, peft) for the training tests; `make run` does not.
 TRAIN_STAMP := $(VENV)/.installed-train
 $(TRAIN_STAMP): $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[all,dev,train]'
+	$(BIN)/python -m pip install -q -e '.[all,dev,docs,train]'
 	touch $(TRAIN_STAMP)
 
 install-train: $(TRAIN_STAMP)
@@ -56,10 +56,14 @@ tools: .cache/bin/actionlint
 browser:
 	bash scripts/ensure_chromium.sh
 
-lint: install
+lint: install docs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# The documentation site into site/; --strict turns a broken link, anchor or missing page into a failure.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 test: install-train tools browser lint
 	$(BIN)/python -m pytest -q
@@ -69,4 +73,4 @@ test-fast: install tools
 	$(BIN)/python -m pytest -q -m "not neo4j and not llama and not docker and not browser and not train and not slow"
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build site *.egg-info .pytest_cache

@@ -53,8 +53,8 @@ def test_a_bad_option_is_one_error_line_naming_the_file_and_key(models, adapter,
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("adapter = 5\n", "`adapter` must be one of"),
-        ('adapter = "llama"\n', "`adapter` must be one of"),
+        ("adapter = 5\n", "`adapter` must be a name, one of"),
+        ('adapter = "llama"\n', "unknown adapter 'llama' (installed: endpoint, gemini, gold, llama_cpp"),
         ("[options]\nx = 1\n", "missing `adapter"),
         ('adapter = "gold"\ncolour = "red"\n', "unknown key(s) colour"),
         ('adapter = "gold"\ndescription = 3\n', "`description` must be a string"),

@@ -51,6 +51,7 @@ class ModelSpec:
     options: dict = field(default_factory=dict)
     path: str | None = None  # the TOML file, if any
     description: str = ""
+    package: str | None = None  # the distribution that provides a plugin adapter (install hint)
 
 
 @dataclass

@@ -5,7 +5,8 @@
     [options]
     model_path = "models/qwen3-4b-ft-oncograph-q8_0.gguf"
 
-A `[card]` table (written by `harness train`: base, suite, data hash, hyperparameters) is
+`package = "dist-name"` names the package that provides a plugin adapter, so that a machine
+without it gets the `pip install` line. A `[card]` table (written by `harness train`: base, suite, data hash, hyperparameters) is
 documentation for people and tools; adapters never read it.
 
 `gold` and `replay` need no file; a file of the same name overrides them.
@@ -26,7 +27,7 @@ else:  # pragma: no cover
 from ..errors import InputError, ModelUnavailable
 from ..names import plain_name
 from .base import ModelSpec, validate_options
-from .registry import ADAPTERS, adapter_class
+from .registry import adapter_class, adapter_names
 
 BUILTIN = {"gold": "gold", "replay": "replay"}
 
@@ -47,20 +48,34 @@ def read_spec_file(path: Path) -> ModelSpec:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     adapter = data.get("adapter")
     if adapter is None:
-        raise InputError(f'{path}: missing `adapter = "..."` (one of {", ".join(sorted(ADAPTERS))})')
-    if not isinstance(adapter, str) or adapter not in ADAPTERS:
-        raise InputError(f"{path}: `adapter` must be one of {', '.join(sorted(ADAPTERS))}, not {adapter!r}")
+        raise InputError(f'{path}: missing `adapter = "..."` (one of {", ".join(adapter_names())})')
+    if not isinstance(adapter, str) or not adapter:
+        raise InputError(f"{path}: `adapter` must be a name, one of {', '.join(adapter_names())}, not {adapter!r}")
+    package = data.get("package")
+    if package is not None and not isinstance(package, str):
+        raise InputError(f"{path}: `package` must be a string (the distribution that provides the adapter)")
     options = data.get("options", {})
     if not isinstance(options, dict):
         raise InputError(f"{path}: [options] must be a table")
-    extra = {k: v for k, v in data.items() if k not in ("adapter", "options", "description", "card")}
+    extra = {k: v for k, v in data.items() if k not in ("adapter", "package", "options", "description", "card")}
     if extra:
         raise InputError(f"{path}: unknown key(s) {', '.join(sorted(extra))} (put adapter options under [options])")
     description = data.get("description", "")
     if not isinstance(description, str):
         raise InputError(f"{path}: `description` must be a string")
-    spec = ModelSpec(name=path.stem, adapter=adapter, options=dict(options), path=str(path), description=description)
-    validate_options(adapter_class(adapter).Options, spec.options, str(path))
+    spec = ModelSpec(
+        name=path.stem,
+        adapter=adapter,
+        options=dict(options),
+        path=str(path),
+        description=description,
+        package=package,
+    )
+    try:
+        adapter_type = adapter_class(adapter, package)
+    except ModelUnavailable as exc:
+        raise InputError(f"{path}: {exc}") from None
+    validate_options(adapter_type.Options, spec.options, str(path))
     return spec
 
 

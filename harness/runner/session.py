@@ -337,7 +337,7 @@ def run(request: RunRequest) -> RunResult:
         context = RunContext(
             suite=plan.suite, driver=session.driver, replay=request.replay, concurrency=request.concurrency
         )
-        adapter = session.adapter = adapter_class(spec.adapter)(spec, context)
+        adapter = session.adapter = adapter_class(spec.adapter, spec.package)(spec, context)
         adapter.check()
         adapter.check_ids({item.id for item in plan.all_items})
         return session.execute(plan, adapter, graph_before)
