@@ -1,4 +1,5 @@
-"""The judge runs each generated query once, and what it no longer EXPLAINs first is still caught."""
+"""The judge plans each generated query (EXPLAIN, nothing runs) and then runs it once; what the text
+filter catches never reaches the server."""
 
 from __future__ import annotations
 
@@ -43,17 +44,17 @@ def counting(neo4j_driver):
     return CountingDriver(neo4j_driver)
 
 
-def test_a_read_query_is_sent_once_and_not_explained_first(counting):
+def test_a_read_query_is_planned_then_run_once(counting):
     query = "MATCH (g:Gene {symbol: 'EGFR'}) RETURN g.symbol AS gene"
     result = execute_untrusted(counting, query)
     assert result.outcome is None and result.rows == [{"gene": "EGFR"}] and result.syntax_ok and result.exec_ok
-    assert counting.sent == [query]
+    assert counting.sent == ["EXPLAIN " + query, query]
 
 
-def test_a_syntax_error_is_found_by_the_single_run(counting):
+def test_a_syntax_error_is_found_by_the_plan_and_nothing_runs(counting):
     result = execute_untrusted(counting, "MATCH (g:Gene RETURN g")
     assert result.outcome == "syntax_error" and result.error_class == "Neo.ClientError.Statement.SyntaxError"
-    assert not result.syntax_ok and len(counting.sent) == 1
+    assert not result.syntax_ok and counting.sent == ["EXPLAIN MATCH (g:Gene RETURN g"]
 
 
 @pytest.mark.parametrize(

@@ -21,13 +21,17 @@ from .kit import invoke
 
 def test_the_server_reports_its_cores_and_limits(neo4j_driver):
     assert server_cores(neo4j_driver) == os.cpu_count()  # the jvm backend runs on this host, unconstrained
-    assert server_limit(neo4j_driver) == 400  # server.bolt.thread_pool_max_size; concurrent transactions: 1000
+    # dbms.memory.transaction.total.max 512m over db.memory.transaction.max 128m (graph/jvm.ServerSettings);
+    # server.bolt.thread_pool_max_size is 400, concurrent transactions 1000
+    assert server_limit(neo4j_driver) == 4
 
 
 def test_default_is_one_per_core_of_a_local_server_plus_one_and_two_per_core_of_a_remote_one(neo4j_driver):
-    local = min(LOCAL_PER_CORE * os.cpu_count() + LOCAL_EXTRA, MOST)
+    memory = server_limit(neo4j_driver)  # as many judge transactions as get their whole memory limit
+    local = min(LOCAL_PER_CORE * os.cpu_count() + LOCAL_EXTRA, MOST, memory)
     assert judge_workers(neo4j_driver, uri="bolt://127.0.0.1:7687") == local
-    assert judge_workers(neo4j_driver, uri="neo4j://graph.example.org") == min(REMOTE_PER_CORE * os.cpu_count(), MOST)
+    remote = min(REMOTE_PER_CORE * os.cpu_count(), MOST, memory)
+    assert judge_workers(neo4j_driver, uri="neo4j://graph.example.org") == remote
 
 
 def test_an_explicit_number_wins(neo4j_driver):

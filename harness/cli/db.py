@@ -9,6 +9,7 @@ import click
 
 from ..graph import provision
 from ..graph.docker import logs as docker_logs
+from ..graph.driver import PROBE_S, answers
 from ..graph.instance import load_record
 from .options import json_option, neo4j_option
 
@@ -29,12 +30,24 @@ def up(neo4j_backend):
     click.echo(instance.uri)
 
 
+WEDGED_FIX = "restart it on the same data with `harness db up`"
+
+
 @group.command("status")
+@click.option(
+    "--timeout",
+    "timeout_s",
+    default=PROBE_S,
+    show_default=True,
+    type=click.FloatRange(0.1, 600),
+    help="Seconds the server has to answer Bolt.",
+)
 @json_option
-def status(as_json):
-    """Show the recorded server and whether it is alive."""
+def status(as_json, timeout_s):
+    """Show the recorded server, whether it is alive and whether it answers Bolt (exit 1 if not)."""
     instance = load_record()
-    info = {"running": bool(instance and provision.is_alive(instance))}
+    alive = bool(instance and provision.is_alive(instance))
+    info = {"running": alive, "answers": bool(alive and instance and answers(instance, timeout_s))}
     if instance:
         info.update(
             backend=instance.backend,
@@ -50,14 +63,23 @@ def status(as_json):
     elif not instance:
         click.echo("no Neo4j recorded: start one with `harness db up`")
     else:
-        state = "running" if info["running"] else "not running (stale record)"
+        if not info["running"]:
+            state = "not running (stale record)"
+        elif not info["answers"]:
+            state = f"running but not answering Bolt within {timeout_s:g}s ({WEDGED_FIX})"
+        else:
+            state = "running"
         click.echo(
             f"{state}: Neo4j {instance.version} ({instance.backend}) at {instance.uri}"
             + (f", pid {instance.pid}" if instance.pid else "")
             + (f", container {instance.container_id[:12]}" if instance.container_id else "")
         )
-    if instance and not info["running"]:
-        raise SystemExit(1)
+    if instance and not info["answers"]:
+        if as_json or not info["running"]:
+            raise SystemExit(1)
+        raise click.ClickException(
+            f"Neo4j at {instance.uri} is alive but does not answer Bolt within {timeout_s:g}s: {WEDGED_FIX}"
+        )
 
 
 @group.command("down")

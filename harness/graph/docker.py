@@ -16,17 +16,26 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 
 from ..errors import Neo4jUnavailable
 from .instance import Neo4jInstance
+from .jvm import SAFETY_FLAGS
 from .version import DOCKER_IMAGE, NEO4J_VERSION
 
 IMAGE_ENV = "HARNESS_NEO4J_IMAGE"
 CONTAINER_LABEL = "org.oncograph-harness.neo4j"  # value: db-up-<token> or one-shot-<pid>-<token>
 READY_TIMEOUT_S = 180
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def neo4j_image() -> str:
@@ -95,9 +104,17 @@ def ensure_image(image: str) -> None:
         client.close()
 
 
+EMPTY_IMPORT_DIR = "/var/lib/neo4j/import-empty"  # made empty and read-only when the container starts
+
+
+def env_name(setting: str) -> str:
+    """A Neo4j setting as the image reads it from the environment (dots become `_`, underscores `__`)."""
+    return "NEO4J_" + setting.replace("_", "__").replace(".", "_")
+
+
 def container_env(settings) -> dict[str, str]:
-    """Neo4j settings as the image reads them (dots become `_`, underscores `__`)."""
-    return {
+    """Neo4j settings as the image reads them, the sandbox's (jvm.ServerSettings.safety_lines) included."""
+    env = {
         "NEO4J_server_memory_heap_max__size": settings.heap,
         "NEO4J_server_memory_heap_initial__size": settings.heap,
         "NEO4J_server_memory_pagecache_size": settings.pagecache,
@@ -105,14 +122,24 @@ def container_env(settings) -> dict[str, str]:
         "NEO4J_db_memory_transaction_max": settings.transaction_memory_max,
         "NEO4J_dbms_memory_transaction_total_max": settings.total_transaction_memory_max,
         "NEO4J_dbms_usage__report_enabled": "false",
+        # the JVM's flags (images/neo4j splits them at blanks; one environment line, as `env` lists them)
+        "NEO4J_server_jvm_additional": " ".join(SAFETY_FLAGS),
     }
+    for line in settings.safety_lines(EMPTY_IMPORT_DIR):
+        name, _, value = line.partition("=")
+        env[env_name(name)] = value
+    return env
 
 
-def container_spec(settings, password: str, owner: str) -> dict:
-    """Everything the container is started with; kept apart so it can be checked without an engine."""
+def container_spec(settings, password: str, owner: str, host_port: int | None = None) -> dict:
+    """Everything the container is started with; kept apart so it can be checked without an engine.
+
+    Bolt is bound to a host port chosen here, so that a restarted container (runner/healing.py) answers
+    at the same address and the run's driver goes on using it."""
     return {
         "image": neo4j_image(),
         "port": 7687,
+        "host_port": host_port,
         "password": password,
         "env": container_env(settings),
         "labels": {CONTAINER_LABEL: owner},
@@ -125,6 +152,8 @@ def build_container(spec: dict):
     container = Neo4jContainer(spec["image"], port=spec["port"], password=spec["password"])
     for key, value in spec["env"].items():
         container.with_env(key, value)
+    if spec.get("host_port"):
+        container.with_bind_ports(spec["port"], spec["host_port"])
     return container.with_kwargs(labels=spec["labels"])
 
 
@@ -173,7 +202,7 @@ def start(settings, *, detached: bool) -> tuple[Neo4jInstance, DockerHandle]:
     owner = f"db-up-{secrets.token_hex(6)}" if detached else f"one-shot-{os.getpid()}-{secrets.token_hex(6)}"
     reaper = None if detached else start_reaper(owner)
     password = secrets.token_hex(16)  # never starts with "-", which entry points could take for an option
-    container = build_container(container_spec(settings, password, owner))
+    container = build_container(container_spec(settings, password, owner, free_port()))
     started = False
     try:
         _start_container(container, ryuk=not detached)
@@ -233,6 +262,44 @@ def stop(instance: Neo4jInstance, handle: object = None) -> None:
         ) from None
     finally:
         _close_reaper(handle.reaper if isinstance(handle, DockerHandle) else None)
+
+
+def restart(instance: Neo4jInstance, *, ready_timeout_s: float = READY_TIMEOUT_S) -> None:
+    """Kill and start the same container again (its volumes keep the data), then wait until Bolt answers."""
+    from docker.errors import DockerException
+
+    try:
+        client = _client()
+        try:
+            container = client.containers.get(instance.container_id)
+            if container.status == "running":
+                container.kill()
+            container.start()
+        finally:
+            client.close()
+    except DockerException as exc:
+        raise Neo4jUnavailable(
+            f"could not restart container {(instance.container_id or '')[:12]}: {_one_line(exc)}"
+        ) from None
+    wait_for_bolt(instance, ready_timeout_s)
+
+
+def wait_for_bolt(instance: Neo4jInstance, timeout_s: float) -> None:
+    from neo4j import GraphDatabase
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with GraphDatabase.driver(instance.uri, auth=instance.auth, connection_timeout=2.0) as driver:
+                driver.verify_connectivity()
+            return
+        except Exception as exc:
+            if time.monotonic() > deadline:
+                raise Neo4jUnavailable(
+                    f"the restarted container {(instance.container_id or '')[:12]} did not answer within "
+                    f"{timeout_s:.0f}s: {_one_line(exc)}"
+                ) from None
+            time.sleep(0.5)
 
 
 def container_state(container_id: str | None) -> str:

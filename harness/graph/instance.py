@@ -81,6 +81,21 @@ def terminate_pid(pid: int, grace_s: float = 20.0) -> None:
         pass
 
 
+def kill_pid(pid: int, wait_s: float = 10.0) -> None:
+    """SIGKILL (works on a stopped process too) and wait until it is gone; reaps it if it is our child."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline and pid_alive(pid):
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.05)
+
+
 def record_path() -> Path:
     return home_dir() / "instance.json"
 

@@ -43,19 +43,63 @@ POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
 """
 
 
+CLOSED_PORT = 1  # tcpmux: nothing listens on it, so a proxy there refuses every outbound connection
+# Outbound connections from the server's JVM all go to a proxy that refuses them (URL fetches of any
+# scheme Java supports, and plain sockets through SOCKS); localhost is not exempt (nonProxyHosts empty).
+NO_EGRESS_FLAGS = [
+    *(f"-D{scheme}.proxyHost=127.0.0.1" for scheme in ("http", "https", "ftp")),
+    *(f"-D{scheme}.proxyPort={CLOSED_PORT}" for scheme in ("http", "https", "ftp")),
+    "-Dhttp.nonProxyHosts=",
+    "-Dftp.nonProxyHosts=",
+    "-DsocksProxyHost=127.0.0.1",
+    f"-DsocksProxyPort={CLOSED_PORT}",
+]
+# An OutOfMemoryError leaves a JVM's state undefined (Bolt threads die, the process lives on): end it,
+# so that the harness sees a dead server and restarts it (runner/healing.py) instead of a half-alive one.
+SAFETY_FLAGS = ["-XX:+ExitOnOutOfMemoryError", *NO_EGRESS_FLAGS]
+# Every address LOAD CSV (and any URL-loading procedure) may reach, blocked in the server itself.
+BLOCK_ALL_ADDRESSES = "0.0.0.0/0,::/0"
+# Bolt keep-alive: the server sends a NOOP every few seconds while a query runs and tells the driver
+# (hint connection.recv_timeout_seconds) to give up on a connection that stays silent longer: a server
+# that stops answering is then an error within seconds, not a wait without end.
+KEEP_ALIVE = "5s"
+KEEP_ALIVE_PROBES = 3
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
 @dataclass
 class ServerSettings:
-    """Memory and safety limits of a harness-started Neo4j (all configurable)."""
+    """Memory and safety limits of a harness-started Neo4j (all configurable).
 
-    heap: str = field(default_factory=lambda: os.environ.get("HARNESS_NEO4J_HEAP", "1g"))
-    pagecache: str = field(default_factory=lambda: os.environ.get("HARNESS_NEO4J_PAGECACHE", "512m"))
-    transaction_timeout: str = field(default_factory=lambda: os.environ.get("HARNESS_NEO4J_TX_TIMEOUT", "60s"))
-    transaction_memory_max: str = field(default_factory=lambda: os.environ.get("HARNESS_NEO4J_TX_MEMORY", "256m"))
-    total_transaction_memory_max: str = field(
-        default_factory=lambda: os.environ.get("HARNESS_NEO4J_TX_TOTAL_MEMORY", "512m")
-    )
+    Sized together: all transactions' tracked memory (`total_transaction_memory_max`) stays within half
+    the heap, and one transaction's limit is a quarter of that, so four judge transactions at once (the
+    judge's default width on a 2-3 core server; runner/workers.py never exceeds total / per-transaction)
+    each get their whole limit. Memory a query uses outside the pool ends in an OutOfMemoryError, which
+    ends the JVM (SAFETY_FLAGS) for a restart.
+    """
 
-    def config_lines(self, port: int) -> list[str]:
+    heap: str = field(default_factory=lambda: _env("HARNESS_NEO4J_HEAP", "1g"))
+    pagecache: str = field(default_factory=lambda: _env("HARNESS_NEO4J_PAGECACHE", "512m"))
+    transaction_timeout: str = field(default_factory=lambda: _env("HARNESS_NEO4J_TX_TIMEOUT", "60s"))
+    transaction_memory_max: str = field(default_factory=lambda: _env("HARNESS_NEO4J_TX_MEMORY", "128m"))
+    total_transaction_memory_max: str = field(default_factory=lambda: _env("HARNESS_NEO4J_TX_TOTAL_MEMORY", "512m"))
+
+    def safety_lines(self, import_dir: str) -> list[str]:
+        """What keeps an untrusted query inside the server: no files, no addresses, no silent hang."""
+        return [
+            "dbms.security.allow_csv_import_from_file_urls=false",
+            f"server.directories.import={import_dir}",
+            f"internal.dbms.cypher_ip_blocklist={BLOCK_ALL_ADDRESSES}",
+            "server.bolt.connection_keep_alive_for_requests=ALL",
+            f"server.bolt.connection_keep_alive={KEEP_ALIVE}",
+            f"server.bolt.connection_keep_alive_probes={KEEP_ALIVE_PROBES}",
+            f"server.bolt.connection_keep_alive_streaming_scheduling_interval={KEEP_ALIVE}",
+        ]
+
+    def config_lines(self, port: int, import_dir: str = "import") -> list[str]:
         return [
             "server.bolt.enabled=true",
             f"server.bolt.listen_address=127.0.0.1:{port}",
@@ -67,6 +111,7 @@ class ServerSettings:
             f"db.memory.transaction.max={self.transaction_memory_max}",
             f"dbms.memory.transaction.total.max={self.total_transaction_memory_max}",
             "dbms.usage_report.enabled=false",
+            *self.safety_lines(import_dir),
         ]
 
 
@@ -167,6 +212,7 @@ def jvm_command(java: str, classpath: str, home: Path, conf: Path, settings: Ser
         java,
         f"-Xmx{settings.heap}",
         "-XX:+UseG1GC",
+        *SAFETY_FLAGS,
         *ADD_OPENS,
         "-cp",
         classpath,

@@ -15,7 +15,8 @@ from ..errors import Neo4jUnavailable
 from ..paths import home_dir
 from . import docker as docker_backend
 from . import jvm
-from .instance import Neo4jInstance, clear_record, load_record, save_record, terminate_pid
+from .driver import answers
+from .instance import Neo4jInstance, clear_record, kill_pid, load_record, save_record, terminate_pid
 from .version import NEO4J_VERSION
 
 BACKENDS = ("auto", "uri", "docker", "jvm")
@@ -101,13 +102,13 @@ def start_jvm(
 ) -> tuple[Neo4jInstance, subprocess.Popen]:
     """Start Neo4j as a child JVM. Detached servers outlive us (`db up`); others die with our stdin pipe."""
     settings = settings or jvm.ServerSettings()
-    java, classpath = jvm.ensure_runtime()
     data_root = home_dir() / "data"
     data_root.mkdir(exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="neo4j-", dir=data_root))
     port = free_port()
-    conf = home / "neo4j.conf"
-    conf.write_text("\n".join(settings.config_lines(port)) + "\n")
+    import_dir = home / "import"  # LOAD CSV's only folder: empty, and not writable by the server
+    import_dir.mkdir(mode=0o500)
+    (home / "neo4j.conf").write_text("\n".join(settings.config_lines(port, str(import_dir))) + "\n")
     instance = Neo4jInstance(
         backend="jvm",
         uri=f"bolt://127.0.0.1:{port}",
@@ -115,9 +116,26 @@ def start_jvm(
         home=str(home),
         log=str(home / "stdout.log"),
     )
-    with open(home / "stdout.log", "wb") as out:
+    try:
+        proc = _launch_jvm(instance, settings, detached=detached, ready_timeout_s=ready_timeout_s)
+    except BaseException:
+        shutil.rmtree(home, ignore_errors=True)
+        raise
+    return instance, proc
+
+
+def _launch_jvm(
+    instance: Neo4jInstance, settings: jvm.ServerSettings, *, detached: bool, ready_timeout_s: float
+) -> subprocess.Popen:
+    """Run the JVM on the instance's home (its config and data) and wait until it serves Bolt."""
+    java, classpath = jvm.ensure_runtime()
+    home = Path(instance.home or "")
+    log = home / "stdout.log"
+    if log.exists():  # a restart: readiness is read from a fresh log, the old one is kept beside it
+        os.replace(log, home / "stdout.previous.log")
+    with open(log, "wb") as out:
         proc = subprocess.Popen(
-            jvm.jvm_command(java, classpath, home, conf, settings, watch=not detached),
+            jvm.jvm_command(java, classpath, home, home / "neo4j.conf", settings, watch=not detached),
             stdin=subprocess.DEVNULL if detached else subprocess.PIPE,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -128,9 +146,27 @@ def start_jvm(
         _wait_ready(proc, instance, ready_timeout_s)
     except BaseException:
         terminate_pid(proc.pid, grace_s=5)
-        shutil.rmtree(home, ignore_errors=True)
         raise
-    return instance, proc
+    return proc
+
+
+def restart(instance: Neo4jInstance, *, ready_timeout_s: float = 180) -> None:
+    """Start a harness-owned server again on the same data (after a crash or a hang); updates `instance`.
+
+    The old process or container is killed first (a stopped JVM included). A `db up` server's record
+    is rewritten when it is the recorded one, so later commands find the new process.
+    """
+    if instance.backend == "jvm" and instance.home:
+        if instance.pid:
+            kill_pid(instance.pid)
+        _launch_jvm(instance, jvm.ServerSettings(), detached=True, ready_timeout_s=ready_timeout_s)
+    elif instance.backend == "docker":
+        docker_backend.restart(instance, ready_timeout_s=ready_timeout_s)
+    else:
+        raise Neo4jUnavailable(f"the {instance.backend} server at {instance.uri} is not the harness's to restart")
+    recorded = load_record()
+    if recorded and recorded.uri == instance.uri and recorded.backend == instance.backend:
+        save_record(instance)
 
 
 def start(backend: str, *, detached: bool, settings: jvm.ServerSettings | None = None) -> tuple[Neo4jInstance, object]:
@@ -170,7 +206,10 @@ def up(option: str | None, settings: jvm.ServerSettings | None = None) -> tuple[
     """`db up`: reuse the recorded server if alive, else start one and record it. Returns (instance, reused)."""
     existing = load_record()
     if existing and is_alive(existing):
-        return existing, True
+        if answers(existing):
+            return existing, True
+        restart(existing)  # alive but wedged (stopped, out of memory): the same data, a new process
+        return existing, False
     if existing and existing.backend == "docker" and docker_backend.container_state(existing.container_id) != "unknown":
         docker_backend.stop(existing)  # a stopped container would otherwise keep its data
     clear_record()

@@ -2,6 +2,9 @@
 
 Models wrap queries in code fences, think blocks, labels ("Cypher:") and trailing
 explanations. We keep only the first query; text with no query is `no_query`.
+Comments are blanks wherever the server accepts them: where a query starts, where it
+continues and where a statement ends are decided on the text with its comments blanked
+out (`blank_comments`), and the query keeps its comments (the server ignores them).
 """
 
 from __future__ import annotations
@@ -31,6 +34,33 @@ QUERY_START = re.compile(
     re.IGNORECASE,
 )
 LABEL = re.compile(r"^\s*(cypher|query|cypher query|answer)\s*:\s*", re.IGNORECASE)
+# code that cannot end a query: a keyword or operator waiting for more (the next lines continue it,
+# blank lines between or not)
+DANGLING = re.compile(
+    r"(\b(LOAD|OPTIONAL|ORDER|DETACH|BY|CSV|HEADERS|FROM|AS|WITH|WHERE|AND|OR|XOR|NOT|RETURN|MATCH|UNWIND|"
+    r"DISTINCT|IN|IS|SET|CALL|UNION|ALL|YIELD|SKIP|LIMIT|CASE|WHEN|THEN|ELSE)|[,(\[{=<>+\-*/.:|])\s*$",
+    re.IGNORECASE,
+)
+# QUERY_START at the start of any line, its keywords free to continue on the next lines (LOAD\nCSV)
+QUERY_START_AT_LINE = re.compile(QUERY_START.pattern, re.IGNORECASE | re.MULTILINE)
+QUERY_KEYWORD = re.compile(QUERY_START.pattern.replace(r"^\s*", "", 1), re.IGNORECASE)
+# comments and string literals, left to right (a `//` inside a string is not a comment)
+COMMENT_OR_STRING = re.compile(
+    r"/\*.*?(?:\*/|$)|//[^\n]*|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|`(?:[^`\n]|``)*`", re.DOTALL
+)
+
+
+def blank_comments(text: str, strings: bool = False) -> str:
+    """`text` with every comment (and, with `strings`, every string literal) replaced by blanks of the
+    same length, newlines kept: positions and lines stay those of the original."""
+
+    def blank(match: re.Match) -> str:
+        part = match.group()
+        if part[0] in "'\"`" and not strings:
+            return part
+        return re.sub(r"[^\n]", " ", part)
+
+    return COMMENT_OR_STRING.sub(blank, text)
 
 
 def _strip_think(text: str) -> str:
@@ -44,24 +74,43 @@ def _from_fences(text: str) -> str | None:
         if lang in ("cypher", "cql", "neo4j"):
             return body
     for _, body in blocks:
-        if any(QUERY_START.match(line) for line in body.splitlines()):
+        if QUERY_START_AT_LINE.search(blank_comments(body)):
             return body
     return None
 
 
+def _query_line(code: list[str]) -> tuple[int, int] | None:
+    """(line, column) where the first query starts, after any label; None if no line starts one."""
+    joined = "\n".join(code)
+    position = 0
+    for index, line in enumerate(code):
+        label = LABEL.match(line)
+        column = label.end() if label else 0
+        rest = line[column:]
+        column += len(rest) - len(rest.lstrip())
+        if rest.strip() and QUERY_KEYWORD.match(joined, position + column):
+            return index, column
+        position += len(line) + 1
+    return None
+
+
 def _from_prose(text: str) -> str | None:
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if QUERY_START.match(LABEL.sub("", line))), None)
+    lines = text.split("\n")
+    code = blank_comments(text).split("\n")
+    start = _query_line(code)
     if start is None:
         return None
-    kept = [LABEL.sub("", lines[start])]
-    for line in lines[start + 1 :]:
-        if not line.strip():
-            kept.append(line)
-            continue
-        if kept[-1].strip() == "" and not CLAUSE_START.match(line):
-            break  # a blank line followed by prose ends the query
+    found, offset = start
+    kept = [lines[found][offset:]]  # from the first character of code: leading comments and labels dropped
+    last_code, open_code = code[found], code[found]
+    for line, line_code in zip(lines[found + 1 :], code[found + 1 :]):
+        ends = not last_code.strip() and not CLAUSE_START.match(line_code) and not DANGLING.search(open_code)
+        if line_code.strip() and ends:
+            break  # a blank (or comment-only) line followed by prose ends the query
         kept.append(line)
+        last_code = line_code
+        if line_code.strip():
+            open_code = line_code
     return "\n".join(kept).strip()
 
 
@@ -80,22 +129,11 @@ def extract_query(raw: str | None) -> str | None:
 
 
 def _split_statements(query: str) -> list[str]:
-    """Split on semicolons outside string literals (a model may append `;` or a second statement)."""
+    """Split on semicolons outside comments and string literals (a model may append `;` or a second statement)."""
     if ";" not in query:
         return [query]
-    parts, current, quote = [], [], None
-    for char in query:
-        if quote:
-            current.append(char)
-            if char == quote:
-                quote = None
-        elif char in ("'", '"', "`"):
-            quote = char
-            current.append(char)
-        elif char == ";":
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
-    return parts
+    code = blank_comments(query, strings=True)
+    cuts = [index for index, char in enumerate(code) if char == ";"]
+    bounds = zip([-1, *cuts], [*cuts, len(query)])
+    parts = [query[begin + 1 : end] for begin, end in bounds]
+    return [part for part in parts if blank_comments(part).strip()]

@@ -14,6 +14,7 @@ import time
 from neo4j.exceptions import DriverError, Neo4jError
 
 from ..errors import HarnessError
+from ..graph.driver import PROBE_S, call_with_deadline
 from ..graph.fingerprint import GraphState, fingerprint_since
 
 FINAL_WRITE_WAIT_S = 30.0
@@ -38,9 +39,9 @@ class Neo4jBreaker:
         self.streak = 0
 
     def alive(self) -> bool:
+        """The server answers within a deadline (a server that stopped answering must not hold the run)."""
         try:
-            self.driver.verify_connectivity()
-            return True
+            return bool(call_with_deadline(lambda: self.driver.verify_connectivity() or True, 2 * PROBE_S, False))
         except (DriverError, Neo4jError, OSError):
             return False
 

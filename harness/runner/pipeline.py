@@ -18,6 +18,7 @@ from typing import Any
 
 from ..adapters.base import Adapter, Generation
 from ..errors import RunAborted
+from ..graph.driver import sever
 from ..interrupts import deferred_sigint, raise_if_stopped
 from ..judge.gold import GoldFailed, read_session, run_gold
 from ..judge.outcome import judge_output
@@ -26,6 +27,8 @@ from ..suitegen.model import SuiteItem
 from ..verdict import Outcome, Verdict
 from .gold_memo import GoldMemo
 from .guard import Neo4jLost
+from .healing import crash_verdict
+from .watch import ServerWatch
 
 GOLD_TIMEOUT_S = 30.0
 GOLD_ROW_CAP = 100_000
@@ -129,11 +132,17 @@ def run_items(
     judge_workers: int,
     limits: Limits,
     on_item: Callable[[str, bool], None],
+    server: ServerWatch | None = None,
 ) -> int:
-    """Generate and judge every item; returns how many were recorded."""
+    """Generate and judge every item; returns how many were recorded.
+
+    `server` watches Neo4j: a server that stops answering is restarted (owned) or ends the run
+    (Neo4jLost); without it, a hung server is waited for as long as the driver waits."""
     window = 2 * (gen_workers + judge_workers)
     generating: dict = {}
     judging: dict = {}
+    suspects: list[tuple[SuiteItem, Generation]] = []  # judged infra_db while the server may have gone down
+    held: list[tuple[SuiteItem, Generation]] = []  # generated while the server heals: judged after
     finished: queue.SimpleQueue[Future] = queue.SimpleQueue()  # futures in the order they finish
     recorded = 0
     attempts = store.attempts(run_id)
@@ -141,26 +150,66 @@ def run_items(
     exhausted = False
     stop = threading.Event()
     memo = GoldMemo()
+    healer = server.healer if server else None
+    last_judged = time.monotonic()
 
     def submit(pool: ThreadPoolExecutor, *call) -> Future:
         future = pool.submit(*call)
         future.add_done_callback(finished.put)
         return future
 
-    with (
-        deferred_sigint(stop),
-        ThreadPoolExecutor(gen_workers, thread_name_prefix="generate") as gen_pool,
-        ThreadPoolExecutor(judge_workers, thread_name_prefix="judge") as judge_pool,
-    ):
-        try:
+    def record(item: SuiteItem, generation: Generation, verdict: Verdict, fresh_gold: dict | None) -> None:
+        nonlocal recorded
+        gold = None if fresh_gold is None else {"fingerprint": fingerprint, "cypher": item.cypher, **fresh_gold}
+        attempts[item.id] = attempts.get(item.id, 0) + 1
+        _record(store, run_id, item, generation, verdict, gold, attempts[item.id])
+        recorded += 1
+        if healer is not None and verdict.outcome != Outcome.INFRA_DB:
+            healer.judged()
+        on_item(verdict.outcome.value, verdict.scored)
+
+    def judge_alone(item: SuiteItem, generation: Generation) -> tuple[Verdict, dict | None, bool]:
+        """Judge one item with nothing else on the server: (verdict, fresh gold, whether the server was
+        restarted meanwhile), waiting with Ctrl-C and the server watched."""
+        future = judge_pool.submit(_judge, driver, item, generation, memo.get(item.cypher), limits, memo)
+        if server is None:
+            return (*future.result(), False)
+        (verdict, fresh_gold), restarted = server.wait(future, stop)
+        return verdict, fresh_gold, restarted
+
+    def heal() -> None:
+        """The server went down or stopped answering: restart it, then judge the suspects one at a time."""
+        assert healer is not None
+        healer.ensure_answering(f"{len(suspects)} queries failed on it at once")
+        while suspects:
+            item, generation = suspects.pop(0)
+            verdict, fresh_gold, restarted = judge_alone(item, generation)
+            if verdict.outcome == Outcome.INFRA_DB and (restarted or not healer.answers()):
+                # alone on the server, this item's query took it down again: the model's failure
+                gold = memo.get(item.cypher)
+                verdict = crash_verdict(verdict.extracted_query, len(gold["rows"]) if gold else 0)
+                if not restarted:
+                    healer.restart(f"item {item.id}'s generated query took it down")
+            record(item, generation, verdict, fresh_gold)
+        while held:
+            item, generation = held.pop(0)
+            judging[submit(judge_pool, _judge, driver, item, generation, memo.get(item.cypher), limits, memo)] = (
+                item,
+                generation,
+            )
+
+    gen_pool = ThreadPoolExecutor(gen_workers, thread_name_prefix="generate")
+    judge_pool = ThreadPoolExecutor(judge_workers, thread_name_prefix="judge")
+    try:
+        with deferred_sigint(stop):
             while True:
-                while not exhausted and len(generating) + len(judging) < window:
+                while not exhausted and len(generating) + len(judging) + len(held) < window:
                     item = next(source, None)
                     if item is None:
                         exhausted = True
                         break
                     generating[submit(gen_pool, _generate, adapter, item)] = item
-                if not generating and not judging:
+                if not generating and not judging and not suspects and not held:
                     return recorded
                 try:  # one finished future at a time: no scan of the whole window per item
                     future = finished.get(timeout=POLL_S)
@@ -168,6 +217,9 @@ def run_items(
                     future = None
                 raise_if_stopped(stop)
                 if future is None:
+                    if server and judging and server.stalled(last_judged):
+                        server.check("no query finished for a while")  # restarts or raises Neo4jLost
+                        last_judged = time.monotonic()
                     continue
                 if future in generating:
                     item = generating.pop(future)
@@ -175,39 +227,52 @@ def run_items(
                     gold = memo.get(item.cypher)
                     if gold is None and (gold := store.gold_get(fingerprint, item.cypher)):
                         memo.put(item.cypher, gold)
-                    judging[submit(judge_pool, _judge, driver, item, generation, gold, limits, memo)] = (
-                        item,
-                        generation,
-                    )
-                else:
+                    if suspects:
+                        held.append((item, generation))
+                    else:
+                        if not judging:  # the clock of a stall starts with the first query in flight
+                            last_judged = time.monotonic()
+                        judging[submit(judge_pool, _judge, driver, item, generation, gold, limits, memo)] = (
+                            item,
+                            generation,
+                        )
+                elif future in judging:
+                    last_judged = time.monotonic()
                     item, generation = judging.pop(future)
                     verdict, fresh_gold = future.result()
-                    gold = (
-                        None
-                        if fresh_gold is None
-                        else {"fingerprint": fingerprint, "cypher": item.cypher, **fresh_gold}
-                    )
-                    attempts[item.id] = attempts.get(item.id, 0) + 1
-                    _record(store, run_id, item, generation, verdict, gold, attempts[item.id])
-                    recorded += 1
-                    on_item(verdict.outcome.value, verdict.scored)
-        except BaseException as exc:
-            for future in [*generating, *judging]:
-                future.cancel()
-            if isinstance(exc, Neo4jLost):
-                _record_in_flight(store, run_id, fingerprint, generating, judging, attempts, str(exc))
-            gen_pool.shutdown(wait=False, cancel_futures=True)
-            judge_pool.shutdown(wait=False, cancel_futures=True)
-            raise
+                    if healer is not None and verdict.outcome == Outcome.INFRA_DB:
+                        suspects.append((item, generation))
+                    else:
+                        record(item, generation, verdict, fresh_gold)
+                if suspects and not judging:
+                    heal()
+    except BaseException as exc:
+        for future in [*generating, *judging]:
+            future.cancel()
+        sever(driver)  # threads blocked on a server that stopped answering end now, not when it wakes
+        if isinstance(exc, Neo4jLost):
+            _record_in_flight(store, run_id, fingerprint, generating, judging, [*suspects, *held], attempts, str(exc))
+        raise
+    finally:
+        gen_pool.shutdown(wait=False, cancel_futures=True)
+        judge_pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _record_in_flight(
-    store: Store, run_id: str, fingerprint: str, generating: dict, judging: dict, attempts: dict, why: str
+    store: Store,
+    run_id: str,
+    fingerprint: str,
+    generating: dict,
+    judging: dict,
+    waiting: list,
+    attempts: dict,
+    why: str,
 ) -> None:
     """Neo4j is gone: items being judged get their verdict (infra_db when the server was needed),
-    items whose model call was under way are recorded as infra_db with their output; items not
-    yet sent to the model were cancelled and are not recorded."""
+    items whose model call was under way or that waited for a restart are recorded as infra_db with
+    their output; items not yet sent to the model were cancelled and are not recorded."""
     in_flight = [(item, generation, future) for future, (item, generation) in judging.items()]
+    in_flight += [(item, generation, None) for item, generation in waiting]
     in_flight += [(item, future.result(), None) for future, item in generating.items() if not future.cancelled()]
     for item, generation, judged in in_flight:
         verdict, gold = Verdict.infra(Outcome.INFRA_DB, f"not judged: {why}", "harness.Neo4jLost"), None

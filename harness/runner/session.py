@@ -17,7 +17,7 @@ from ..adapters.registry import adapter_class
 from ..adapters.specs import load_spec
 from ..errors import HarnessError, InputError
 from ..graph import provision
-from ..graph.driver import open_driver, server_version
+from ..graph.driver import answers, open_driver, server_version
 from ..graph.fingerprint import GraphState, graph_state
 from ..graph.instance import Neo4jInstance
 from ..store import Store
@@ -26,10 +26,12 @@ from ..store.liveness import Heartbeat, check_not_running_elsewhere, owner_field
 from ..suitegen.model import Suite, open_suite
 from ..verdict import Outcome
 from .guard import Neo4jBreaker, Neo4jLost, end_run, fingerprint_or_none, resume_hint
+from .healing import ServerHealer
 from .metadata import HARNESS_VERSION, git_commit, host, options_key
 from .pipeline import Limits, run_items
 from .progress import Progress
 from .selection import Selection, select
+from .watch import ServerWatch
 from .workers import judge_workers
 
 
@@ -184,7 +186,14 @@ class RunSession:
         progress = Progress(todo, f"{plan.spec.name} {run_id}", enabled=request.progress)
         uri = self.instance.uri if self.instance else "the server"
         breaker = Neo4jBreaker(self.driver, uri)
+        healer = (
+            ServerHealer(self.instance, self.driver, graph_before)
+            if self.instance and ServerHealer.owns(self.instance)
+            else None
+        )
+        watch = ServerWatch(self.instance, healer) if self.instance else None
         status = "interrupted"
+        reachable = True  # False once the server is known gone: the graph is not checked again
         try:
             with Heartbeat(store.path, run_id):
                 recorded = run_items(
@@ -200,6 +209,7 @@ class RunSession:
                     ),
                     limits=plan.limits,
                     on_item=breaker.watching(progress.update),
+                    server=watch,
                 )
             status = "finished"
         except KeyboardInterrupt:
@@ -209,6 +219,7 @@ class RunSession:
                 f"continue it with `harness run --model {plan.spec.name} --resume`"
             ) from None
         except Neo4jLost as exc:
+            reachable = False
             end_run(store, run_id, status="interrupted", error=str(exc))
             raise Neo4jLost(resume_hint(run_id, plan.spec.name, uri)) from None
         except BaseException as exc:
@@ -216,7 +227,7 @@ class RunSession:
             raise
         finally:
             progress.close()
-            graph_after = fingerprint_or_none(self.driver, self.graph or GraphState(graph_before, None))
+            graph_after = self._graph_after(graph_before, healer) if reachable else None
             if graph_after is not None and graph_after != graph_before:
                 end_run(
                     store,
@@ -245,6 +256,18 @@ class RunSession:
             error=f"{infra_left} items ended in infra errors; `--resume` retries them" if infra_left else None,
         )
         return RunResult(run_id=run_id, status=status, recorded=recorded, counts=counts, resumed=resumed)
+
+    def _graph_after(self, graph_before: str, healer: ServerHealer | None) -> str | None:
+        """The graph's fingerprint at the end of a run; None when the server cannot be reached in time.
+        An owned server that went down after the last item is restarted first (the restart checks the graph)."""
+        if self.instance is not None and not answers(self.instance):
+            if healer is None:
+                return None
+            try:
+                healer.restart("it went away at the end of the run")
+            except Neo4jLost:
+                return None
+        return fingerprint_or_none(self.driver, self.graph or GraphState(graph_before, None))
 
     def _run_row(self, plan: RunPlan, adapter: Adapter, graph_before: str) -> tuple[dict, bool]:
         """The run to continue (`--run-id`, `--resume`) or a new one: (run row, resumed)."""

@@ -5,13 +5,17 @@ to decode and compare its rows, so the default keeps each core the server's JVM 
 with one query plus one more for the client to work on meanwhile. A server on another host gets
 two per core, so that one query's round trip overlaps another's work. It never exceeds the
 server's Bolt worker pool or its limit on concurrent transactions, and stays within the
-driver's connection pool. Where the server does not say (no privilege to read its settings or
+driver's connection pool, and never exceeds the number of transactions that each get their whole
+memory limit within the server's total (`dbms.memory.transaction.total.max` over
+`db.memory.transaction.max`), so a judged query's memory verdict never depends on its neighbours.
+Where the server does not say (no privilege to read its settings or
 JMX), a server on this host is assumed to have this host's cores.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from urllib.parse import urlsplit
 
 from neo4j.exceptions import Neo4jError
@@ -30,6 +34,19 @@ LIMITS_QUERY = (
     "SHOW SETTINGS YIELD name, value "
     "WHERE name IN ['server.bolt.thread_pool_max_size', 'db.transaction.concurrent.maximum'] RETURN name, value"
 )
+MEMORY_QUERY = (
+    "SHOW SETTINGS YIELD name, value "
+    "WHERE name IN ['db.memory.transaction.max', 'dbms.memory.transaction.total.max'] RETURN name, value"
+)
+SIZE = re.compile(r"^\s*([0-9.]+)\s*([kmgt]?)(i?b)?\s*$", re.IGNORECASE)
+
+
+def parse_bytes(value) -> int | None:
+    """A Neo4j byte size as SHOW SETTINGS prints it ("128.00MiB", "512m", "0"), in bytes."""
+    match = SIZE.match(str(value))
+    if not match:
+        return None
+    return int(float(match.group(1)) * 1024 ** " kmgt".index((match.group(2) or " ").lower()))
 
 
 def _scalar(driver, query: str) -> list:
@@ -51,7 +68,8 @@ def server_cores(driver, uri: str | None = None) -> int:
 
 
 def server_limit(driver) -> int | None:
-    """The fewest concurrent queries one of the server's own limits allows (0 in a setting means unlimited)."""
+    """The fewest concurrent queries one of the server's own limits allows (0 in a setting means unlimited),
+    memory included: as many transactions as fit their whole limit into the total."""
     limits = []
     for record in _scalar(driver, LIMITS_QUERY):
         try:
@@ -60,6 +78,10 @@ def server_limit(driver) -> int | None:
             continue
         if value > 0:
             limits.append(value)
+    memory = {record["name"]: parse_bytes(record["value"]) for record in _scalar(driver, MEMORY_QUERY)}
+    each, total = memory.get("db.memory.transaction.max"), memory.get("dbms.memory.transaction.total.max")
+    if each and total:  # 0 means unlimited
+        limits.append(max(1, total // each))
     return min(limits) if limits else None
 
 

@@ -45,8 +45,19 @@ while IFS='=' read -r name value; do
     set_setting "$key" "$value"
 done < <(env | grep -E '^NEO4J_[A-Za-z0-9_]+=' || true)
 
+# server.jvm.additional: one JVM flag a line (the official image's contract), each its own setting line
+jvm_additional=()
+if [[ -n "${settings[server.jvm.additional]+set}" ]]; then
+    mapfile -t jvm_additional < <(printf '%s\n' "${settings[server.jvm.additional]}" | tr ' ' '\n' | grep -v '^$' || true)
+fi
 {
-    for key in "${order[@]}"; do printf '%s=%s\n' "$key" "${settings[$key]}"; done
+    for key in "${order[@]}"; do
+        if [[ "$key" == server.jvm.additional ]]; then
+            for flag in "${jvm_additional[@]}"; do printf '%s=%s\n' "$key" "$flag"; done
+        else
+            printf '%s=%s\n' "$key" "${settings[$key]}"
+        fi
+    done
 } > "$conf"
 
 if [[ "${1:-neo4j}" != "neo4j" ]]; then exec "$@"; fi
@@ -59,7 +70,7 @@ fi
 
 heap_max="${settings[server.memory.heap.max_size]:-512M}"
 heap_initial="${settings[server.memory.heap.initial_size]:-$heap_max}"
-exec java "-Xms${heap_initial}" "-Xmx${heap_max}" -XX:+UseG1GC -XX:-OmitStackTraceInFastThrow \
+exec java "-Xms${heap_initial}" "-Xmx${heap_max}" -XX:+UseG1GC -XX:-OmitStackTraceInFastThrow "${jvm_additional[@]}" \
     -Djdk.nio.maxCachedBufferSize=1024 -Dio.netty.tryReflectionSetAccessible=true \
     --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED \
     --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
