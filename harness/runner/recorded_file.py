@@ -9,11 +9,13 @@ naming the file and line. A repeated id is renamed like `suite import` does (`ID
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import InputError
+from ..inputs import check_id, iter_json_lines
 from ..judge.recorded import RecordedItem
-from ..suitegen.model import iter_json_lines, renamed_id
+from ..suitegen.model import renamed_id
 
 TEXT_FIELDS = ("question", "gold_cypher")
 FLAG_FIELDS = ("syntactic_valid", "result_match")
@@ -53,10 +55,11 @@ def parse_line(record, where: str, line: int) -> RecordedItem:
     for name in NUMBER_FIELDS:
         _typed(record, name, (int, float), "a number", where)
     for name in COUNT_FIELDS:
-        _typed(record, name, (int,), "a whole number", where)
+        if (_typed(record, name, (int,), "a whole number", where) or 0) < 0:
+            raise InputError(f"{where}: field {name} must not be negative")
     return RecordedItem(
         line=line,
-        id=str(record["id"]),
+        id=check_id(record["id"], where),
         question=record["question"],
         gold_cypher=record["gold_cypher"],
         generated_cypher=record.get("generated_cypher") or "",
@@ -74,16 +77,24 @@ def parse_line(record, where: str, line: int) -> RecordedItem:
     )
 
 
-def read_recorded(path: str | Path) -> list[RecordedItem]:
-    """Every item of a checkpoint file, checked; repeated ids renamed, the published one in `extra`."""
-    path = Path(path)
-    items: list[RecordedItem] = []
+def iter_recorded(path: str | Path) -> Iterator[RecordedItem]:
+    """The items of a checkpoint file one at a time, checked; repeated ids renamed, the published one in `extra`."""
     seen: set[str] = set()
-    for where, number, record in iter_json_lines(path):
+    for where, number, record in iter_json_lines(Path(path)):
         item = parse_line(record, where, number)
         if item.id in seen:
             item.extra["original_id"], item.id = item.id, renamed_id(item.id, seen)
         seen.add(item.id)
+        yield item
+
+
+def read_recorded(path: str | Path, keep_rows: bool = True) -> list[RecordedItem]:
+    """Every item of a checkpoint file, checked. Without `keep_rows` the recorded rows are dropped
+    as soon as each line is checked, so checking a file takes memory for one line, not for all."""
+    items: list[RecordedItem] = []
+    for item in iter_recorded(path):
+        if not keep_rows:
+            item.gold_rows, item.generated_rows = [], []
         items.append(item)
     if not items:
         raise InputError(f"{path}: no records")
