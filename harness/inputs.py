@@ -68,14 +68,15 @@ def _constant(name: str):
 
 
 def check_depth(value: Any, where: str) -> None:
-    """Containers nested at most MAX_DEPTH levels (iterative: a deep value cannot overflow the stack here)."""
-    stack = [(value, 1)]
-    while stack:
-        current, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise InputError(f"{where}: JSON nested deeper than {MAX_DEPTH} levels")
-        children = current.values() if isinstance(current, dict) else current
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    """Containers nested at most MAX_DEPTH levels, walked level by level (no recursion, no per-value tuples)."""
+    level = [value]
+    for _ in range(MAX_DEPTH):
+        deeper = [c for d in level if type(d) is dict for c in d.values() if type(c) is dict or type(c) is list]
+        deeper += [c for x in level if type(x) is list for c in x if type(c) is dict or type(c) is list]
+        if not deeper:
+            return
+        level = deeper
+    raise InputError(f"{where}: JSON nested deeper than {MAX_DEPTH} levels")
 
 
 def parse_json(text: str, where: str) -> Any:
@@ -105,8 +106,9 @@ def read_json_file(path: Path, what: str = "JSON file") -> Any:
     return parse_json(text, str(path))
 
 
-def iter_json_lines(path: Path) -> Iterator[tuple[str, int, Any]]:
-    """(where, line number, parsed JSON) per non-blank line of a JSONL file, each within the limits.
+def iter_json_lines(path: Path, only: set[int] | None = None) -> Iterator[tuple[str, int, Any]]:
+    """(where, line number, parsed JSON) per non-blank line of a JSONL file, each within the limits
+    (`only`: just those line numbers, the others are skipped unparsed).
 
     Lines are read with a size cap, so a file of one endless line never fills memory.
     """
@@ -122,7 +124,7 @@ def iter_json_lines(path: Path) -> Iterator[tuple[str, int, Any]]:
                 where = f"{path} line {number}"
                 if len(line) > MAX_LINE_BYTES:
                     raise InputError(f"{where}: longer than {MAX_LINE_BYTES:,} characters")
-                if not line.strip():
+                if not line.strip() or (only is not None and number not in only):
                     continue
                 records += 1
                 if records > MAX_RECORDS:

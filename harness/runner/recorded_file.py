@@ -10,6 +10,7 @@ naming the file and line. A repeated id is renamed like `suite import` does (`ID
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import InputError
@@ -88,14 +89,35 @@ def iter_recorded(path: str | Path) -> Iterator[RecordedItem]:
         yield item
 
 
-def read_recorded(path: str | Path, keep_rows: bool = True) -> list[RecordedItem]:
-    """Every item of a checkpoint file, checked. Without `keep_rows` the recorded rows are dropped
-    as soon as each line is checked, so checking a file takes memory for one line, not for all."""
+def read_recorded(path: str | Path, row_budget: int | None = None) -> list[RecordedItem]:
+    """Every item of a checkpoint file, checked. With a `row_budget`, recorded rows are kept only
+    while the file's rows so far fit in it; later items have theirs dropped (`rows_dropped`) as
+    soon as the line is checked, and `with_rows` reads them again one item at a time."""
     items: list[RecordedItem] = []
+    kept = 0
     for item in iter_recorded(path):
-        if not keep_rows:
-            item.gold_rows, item.generated_rows = [], []
+        size = len(item.gold_rows) + len(item.generated_rows)
+        if row_budget is not None and kept + size > row_budget:
+            item.gold_rows, item.generated_rows, item.rows_dropped = [], [], True
+        else:
+            kept += size
         items.append(item)
     if not items:
         raise InputError(f"{path}: no records")
     return items
+
+
+def with_rows(path: str | Path, items: list[RecordedItem]) -> Iterator[RecordedItem]:
+    """The items in order, each with its rows: those `read_recorded` dropped are parsed again from
+    their line, and dropped again once the caller moves on (memory for one such item at a time)."""
+    dropped = {item.line for item in items if item.rows_dropped}
+    lines = iter_json_lines(Path(path), only=dropped) if dropped else iter(())
+    for item in items:
+        if not item.rows_dropped:
+            yield item
+            continue
+        found = next(lines, None)
+        again = parse_line(found[2], found[0], found[1]) if found else None
+        if again is None or again.line != item.line or again.id != item.extra.get("original_id", item.id):
+            raise InputError(f"{path} line {item.line}: the file changed while it was imported")
+        yield replace(item, gold_rows=again.gold_rows, generated_rows=again.generated_rows, rows_dropped=False)

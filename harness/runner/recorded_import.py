@@ -27,10 +27,13 @@ from ..suitegen.model import SuiteItem, open_suite
 from ..verdict import Verdict
 from .metadata import HARNESS_VERSION, git_commit, host, options_key
 from .progress import Progress
-from .recorded_file import iter_recorded, read_recorded
+from .recorded_file import read_recorded, with_rows
 
 FORMAT = "oncograph-checkpoint"
 RECORDED_SUITE = "recorded"
+# Recorded rows kept in memory from the checking pass; beyond it an item's rows are parsed again
+# when it is judged, so a file of huge results never holds more than one of them.
+ROW_BUDGET = 200_000
 
 
 @dataclass
@@ -106,7 +109,7 @@ def import_results(
     path = Path(path)
     if not model.strip():
         raise InputError("--model must name the model whose results these are")
-    recorded = read_recorded(path, keep_rows=False)  # pass 1: check every line; rows are read again one item at a time
+    recorded = read_recorded(path, row_budget=ROW_BUDGET)  # every line checked before anything is written
     suite_obj = open_suite(suite) if suite else None
     matched = _match(path, recorded, suite_obj)
     suite_hash = suite_obj.content_hash() if suite_obj else _items_hash(recorded)
@@ -140,9 +143,7 @@ def import_results(
         )
         bar = Progress(len(recorded), f"import {model}", enabled=progress)
         try:
-            for checked, item, suite_item in zip(recorded, iter_recorded(path), matched):
-                if item.id != checked.id:
-                    raise InputError(f"{path} line {item.line}: the file changed while it was imported")
+            for item, suite_item in zip(with_rows(path, recorded), matched):
                 verdict = judge_recorded(driver, item, ordered=suite_item.ordered if suite_item else None)
                 store.record_item(run_id, *_records(item, suite_item, verdict))
                 bar.update(verdict.outcome, verdict.scored)
