@@ -17,6 +17,7 @@ from pathlib import Path
 from ..errors import ModelUnavailable
 
 INVALID = 3
+MODEL_UNREADABLE = 4  # the model, not the grammar: a truncated GGUF must not read as a bad grammar
 
 
 def check_grammar(model_path: str | Path, grammar_path: str | Path, timeout_s: float = 300) -> None:
@@ -34,6 +35,11 @@ def check_grammar(model_path: str | Path, grammar_path: str | Path, timeout_s: f
     if done.returncode == 0:
         return
     said = [line.strip() for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    if done.returncode == MODEL_UNREADABLE:
+        raise ModelUnavailable(
+            f"llama.cpp could not load {model_path} (truncated or damaged GGUF?): "
+            "download or convert it again; the grammar was not checked"
+        )
     why = (
         "llama.cpp cannot parse it"
         if done.returncode == INVALID
@@ -47,7 +53,11 @@ def _main(model_path: str, grammar_path: str) -> int:
     import llama_cpp
 
     text = Path(grammar_path).read_text(encoding="utf-8")
-    llm = llama_cpp.Llama(model_path=model_path, vocab_only=True, verbose=False)
+    try:
+        llm = llama_cpp.Llama(model_path=model_path, vocab_only=True, verbose=False)
+    except (ValueError, RuntimeError, OSError) as exc:
+        print(f"cannot load the model: {exc}", file=sys.stderr)
+        return MODEL_UNREADABLE
     sampler = llama_cpp.llama_sampler_init_grammar(llm._model.vocab, text.encode("utf-8"), b"root")
     if not sampler:
         print("parse error", file=sys.stderr)

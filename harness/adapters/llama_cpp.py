@@ -22,10 +22,12 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from ..errors import ModelUnavailable
+from ..inputs import not_a_file
 from .base import Adapter, Generation
 from .fewshot import FewShot, FewShotOptions
 from .grammar_check import check_grammar
 from .prompting import read_prompt, resolve_file, sha256_text, spec_relative
+from .provenance import verify_pinned
 
 GGUF_MAGIC = b"GGUF"
 
@@ -151,6 +153,7 @@ class LlamaCppAdapter(Adapter):
         self._llm = None
         self._grammar = None
         self._info: dict = {}
+        self._lora_sha256: str | None = None
         name = self.options["system_prompt_file"]
         self.system_prompt = read_prompt(spec, name) if name else None
         self.fewshot = FewShot(spec, self.options, self.context)
@@ -158,11 +161,16 @@ class LlamaCppAdapter(Adapter):
     @classmethod
     def readiness(cls, spec):
         path = model_file(spec)
-        if path is None or not path.is_file():
+        if path is None or not path.exists():
             return False, missing_weights_message(spec, path)
-        with open(path, "rb") as handle:
-            if handle.read(4) != GGUF_MAGIC:
-                return False, f"{path} is not a GGUF file"
+        if not path.is_file():  # never opened: reading a FIFO blocks, /dev/zero never ends
+            return False, f"{path} is {not_a_file(path)}, not a GGUF file: set model_path to the model file"
+        try:
+            with open(path, "rb") as handle:
+                if handle.read(4) != GGUF_MAGIC:
+                    return False, f"{path} is not a GGUF file"
+        except OSError as exc:
+            return False, f"{path}: cannot read the model file ({exc.strerror})"
         lora = lora_file(spec)
         if lora is not None and not lora.is_file():
             return False, f"LoRA adapter not found at {lora}: run the `harness train` that made {spec.name} again"
@@ -184,6 +192,15 @@ class LlamaCppAdapter(Adapter):
         ready, why = self.readiness(self.spec)
         if not ready:
             raise ModelUnavailable(why)
+        assert self.path is not None  # readiness checked it
+        # before anything reads the file: a different file at model_path is refused, not recorded under the pin
+        model_sha256 = verify_pinned(
+            self.path,
+            self.options["sha256"],
+            "sha256",
+            str(self.spec.path or self.spec.name),
+            f"put the pinned file there (`harness models pull {self.spec.name}`) or pin this one",
+        )
         import llama_cpp
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -251,10 +268,9 @@ class LlamaCppAdapter(Adapter):
                 for k in ("temperature", "top_k", "top_p", "min_p", "repeat_penalty", "seed", "max_tokens", "stop")
             },
         }
-        if self.options["sha256"]:
-            self._info["model_sha256"] = self.options["sha256"]
+        self._info["model_sha256"] = model_sha256  # of the file loaded, pinned or not
         if self.options["lora_path"]:
-            self._info["lora_sha256"] = self.options["lora_sha256"]
+            self._info["lora_sha256"] = self._lora_sha256
         return llm
 
     def _lora_arguments(self) -> dict:
@@ -262,12 +278,9 @@ class LlamaCppAdapter(Adapter):
         path = lora_file(self.spec)
         if path is None:
             return {}
-        pinned = self.options["lora_sha256"]
-        if pinned:
-            from .hub import sha256_file
-
-            if sha256_file(path) != pinned:
-                raise ModelUnavailable(f"{path}: sha256 differs from lora_sha256 in {self.spec.path}: train it again")
+        self._lora_sha256 = verify_pinned(
+            path, self.options["lora_sha256"], "lora_sha256", str(self.spec.path), "train it again"
+        )
         return {"lora_path": str(path), "lora_scale": float(self.options["lora_scale"])}
 
     def model_info(self) -> dict:

@@ -2,36 +2,34 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from pydantic import Field
 
 from ..errors import InputError, ModelUnavailable
+from ..inputs import check_id, iter_json_lines, shown
 from .base import Adapter, AdapterOptions, Generation
 
 
 def read_replay_file(path: str | Path) -> dict[str, dict]:
     path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: replay file not found")
     records: dict[str, dict] = {}
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise InputError(f"{path}: replay file not found") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path} line {number}: bad JSON ({exc.msg})") from None
+    for where, _, record in iter_json_lines(path):
         if not isinstance(record, dict) or "id" not in record or "output" not in record:
-            raise InputError(f'{path} line {number}: expected an object with "id" and "output"')
-        if str(record["id"]) in records:
-            raise InputError(f"{path} line {number}: duplicate id {record['id']!r}")
-        records[str(record["id"])] = record
+            raise InputError(f'{where}: expected an object with "id" and "output"')
+        item_id = check_id(record["id"], where)
+        if item_id in records:
+            raise InputError(f"{where}: duplicate id {shown(item_id)}")
+        for name in ("gen_ms", "output_tokens", "prompt_tokens"):
+            value = record.get(name)
+            whole = name != "gen_ms"
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) or value < 0
+            ):
+                raise InputError(f"{where}: {name} must be a {'whole ' if whole else ''}number >= 0")
+        records[item_id] = record
     if not records:
         raise InputError(f'{path}: no records (expected JSONL lines of {{"id": ..., "output": ...}})')
     return records
@@ -60,7 +58,9 @@ class ReplayAdapter(Adapter):
     def check_ids(self, item_ids: set[str]) -> None:
         unknown = sorted(set(self.records) - item_ids)
         if unknown:
-            raise InputError(f"{self.path}: {len(unknown)} id(s) not in the suite, e.g. {', '.join(unknown[:3])}")
+            raise InputError(
+                f"{self.path}: {len(unknown)} id(s) not in the suite, e.g. {', '.join(shown(i) for i in unknown[:3])}"
+            )
 
     def describe(self):
         return {"replay_file": self.path, "replay_records": len(self.records)}

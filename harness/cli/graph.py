@@ -27,6 +27,8 @@ def group():
 def load(source, replace, neo4j_backend):
     """Load a CSV graph folder (idempotent: loading twice gives the same graph)."""
     result = service.load(source, replace=replace, backend=neo4j_backend)
+    for note in result["notes"]:
+        click.echo(f"note: {note}", err=True)
     click.echo(f"loaded {result['source']}: " + ", ".join(f"{k} {v}" for k, v in result["counts"].items()), err=True)
     click.echo(result["fingerprint"])
 

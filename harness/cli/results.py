@@ -22,14 +22,15 @@ def group():
     default=None,
     help="Suite holding these items (matched by published id and question); default: none, families from ids.",
 )
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @db_option
 @neo4j_option
-def import_(file, model, suite, db_path, neo4j_backend):
+def import_(file, model, suite, quiet, db_path, neo4j_backend):
     """Import FILE (OncoGraph `<model>_checkpoint.jsonl`) as a run whose verdicts the harness computes:
     syntax by this Neo4j's parser (EXPLAIN), execution as recorded, accuracy by comparing the recorded rows."""
     from ..runner.recorded_import import import_results
 
-    summary = import_results(file, model, suite=suite, db_path=db_path, neo4j=neo4j_backend)
+    summary = import_results(file, model, suite=suite, db_path=db_path, neo4j=neo4j_backend, progress=not quiet)
     counts = ", ".join(f"{outcome} {n}" for outcome, n in sorted(summary.counts.items()))
     click.echo(
         f"imported {summary.n_items} recorded items of {model} as run {summary.run_id} "

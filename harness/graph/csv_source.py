@@ -6,6 +6,7 @@ All problems are found here, so a bad folder never leaves a half-loaded graph.
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -14,32 +15,24 @@ from ..errors import InputError
 
 LIST_SEPARATOR = ";"
 
-# file -> (required columns, list-valued columns, optional columns)
+# file -> (required columns, list-valued columns, optional columns).
+# Required are only the keys and the ends of relationships: OncoGraph's own folders (its
+# hand-made `data/manual/`) omit the rest, which are then left null on the graph.
 LAYOUT = {
-    "nodes/genes.csv": (("symbol", "hgnc_id", "synonyms"), ("synonyms",), ()),
-    "nodes/variants.csv": (("name", "hgvs_p", "consequence", "synonyms"), ("synonyms",), ()),
-    "nodes/therapies.csv": (("name", "modality", "tags", "chembl_id", "synonyms"), ("tags", "synonyms"), ()),
-    "nodes/diseases.csv": (("name", "doid", "synonyms"), ("synonyms",), ()),
+    "nodes/genes.csv": (("symbol",), ("synonyms",), ("hgnc_id", "synonyms")),
+    "nodes/variants.csv": (("name",), ("synonyms",), ("hgvs_p", "consequence", "synonyms")),
+    "nodes/therapies.csv": (("name",), ("tags", "synonyms"), ("modality", "tags", "chembl_id", "synonyms")),
+    "nodes/diseases.csv": (("name",), ("synonyms",), ("doid", "synonyms")),
     "relationships/variant_of.csv": (("variant_name", "gene_symbol"), (), ()),
     "relationships/targets.csv": (
-        ("therapy_name", "gene_symbol", "source", "moa", "action_type", "ref_sources", "ref_ids", "ref_urls"),
+        ("therapy_name", "gene_symbol"),
         ("ref_sources", "ref_ids", "ref_urls"),
-        (),
+        ("source", "moa", "action_type", "ref_sources", "ref_ids", "ref_urls"),
     ),
     "relationships/affects_response.csv": (
-        (
-            "biomarker_type",
-            "biomarker_name",
-            "therapy_name",
-            "effect",
-            "disease_name",
-            "disease_id",
-            "pmids",
-            "source",
-            "notes",
-        ),
+        ("biomarker_type", "biomarker_name", "therapy_name", "effect", "disease_name"),
         ("pmids",),
-        ("evidence_level",),
+        ("disease_id", "pmids", "source", "notes", "evidence_level"),
     ),
 }
 
@@ -60,6 +53,7 @@ class GraphData:
     variant_of: list[dict] = field(default_factory=list)
     targets: list[dict] = field(default_factory=list)
     affects_response: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # unknown columns ignored, optional columns absent
 
     def counts(self) -> dict[str, int]:
         return {
@@ -73,7 +67,7 @@ class GraphData:
         }
 
 
-def _read(folder: Path, name: str) -> list[tuple[int, dict]]:
+def _read(folder: Path, name: str, notes: list[str] | None = None) -> list[tuple[int, dict]]:
     required, lists, optional = LAYOUT[name]
     path = folder / name
     try:
@@ -85,6 +79,8 @@ def _read(folder: Path, name: str) -> list[tuple[int, dict]]:
                 raise InputError(
                     f"{path}: missing column {', '.join(repr(m) for m in missing)} (header: {','.join(header) or 'empty'})"
                 )
+            if notes is not None:
+                notes.extend(_header_notes(path, header, required, optional))
             rows = []
             for row in reader:
                 if None in row:
@@ -108,10 +104,23 @@ def _read(folder: Path, name: str) -> list[tuple[int, dict]]:
         raise InputError(f"{path}: malformed CSV ({exc})") from None
 
 
-def _keyed(folder: Path, name: str, key: str) -> tuple[list[dict], set[str]]:
+def _header_notes(path: Path, header: Sequence[str], required: tuple, optional: tuple) -> list[str]:
+    """What the user should know about a header that loads: unknown columns and absent optional ones."""
+    known = set(required) | set(optional)
+    notes = []
+    unknown = [column for column in header if column not in known]
+    if unknown:
+        notes.append(f"{path}: unknown column {', '.join(repr(c) for c in unknown)} ignored")
+    absent = [column for column in optional if column not in header]
+    if absent:
+        notes.append(f"{path}: no column {', '.join(repr(c) for c in absent)} (left null)")
+    return notes
+
+
+def _keyed(folder: Path, name: str, key: str, notes: list[str]) -> tuple[list[dict], set[str]]:
     seen: dict[str, int] = {}
     rows = []
-    for line, row in _read(folder, name):
+    for line, row in _read(folder, name, notes):
         value = row.get(key)
         if not value:
             raise InputError(f"{folder / name} line {line}: empty {key}")
@@ -132,26 +141,26 @@ def read_graph_folder(folder: str | Path | None = None) -> GraphData:
     if not folder.is_dir():
         raise InputError(f"{folder}: not a readable folder")
     data = GraphData(source=str(folder))
-    data.genes, genes = _keyed(folder, "nodes/genes.csv", "symbol")
-    data.variants, variants = _keyed(folder, "nodes/variants.csv", "name")
-    data.therapies, therapies = _keyed(folder, "nodes/therapies.csv", "name")
-    data.diseases, _diseases = _keyed(folder, "nodes/diseases.csv", "name")
+    data.genes, genes = _keyed(folder, "nodes/genes.csv", "symbol", data.notes)
+    data.variants, variants = _keyed(folder, "nodes/variants.csv", "name", data.notes)
+    data.therapies, therapies = _keyed(folder, "nodes/therapies.csv", "name", data.notes)
+    data.diseases, _diseases = _keyed(folder, "nodes/diseases.csv", "name", data.notes)
 
     name = "relationships/variant_of.csv"
-    for line, row in _read(folder, name):
+    for line, row in _read(folder, name, data.notes):
         _require(folder, name, line, "variant", row.get("variant_name"), variants)
         _require(folder, name, line, "gene", row.get("gene_symbol"), genes)
         data.variant_of.append(row)
 
     name = "relationships/targets.csv"
-    for line, row in _read(folder, name):
+    for line, row in _read(folder, name, data.notes):
         _require(folder, name, line, "therapy", row.get("therapy_name"), therapies)
         _require(folder, name, line, "gene", row.get("gene_symbol"), genes)
         data.targets.append(row)
 
     name = "relationships/affects_response.csv"
     seen: dict[tuple, int] = {}
-    for line, row in _read(folder, name):
+    for line, row in _read(folder, name, data.notes):
         kind = (row.get("biomarker_type") or "").lower()
         if kind not in ("gene", "variant"):
             raise InputError(

@@ -25,7 +25,7 @@ def load(source=None, *, replace: bool = False, backend: str | None = None) -> d
     data = read_graph_folder(source)  # every check happens before the database is touched
     with connected(backend) as (_, driver):
         counts = load_graph(driver, data, replace=replace)
-        return {"source": data.source, "counts": counts, "fingerprint": fingerprint(driver)}
+        return {"source": data.source, "counts": counts, "fingerprint": fingerprint(driver), "notes": data.notes}
 
 
 def info(backend: str | None = None) -> dict:

@@ -10,14 +10,18 @@ A record whose generation itself failed (a rate limit, a server error: OncoGraph
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..suitegen.scan import totally_ordered
 from ..verdict import Outcome, Verdict
-from .compare import compare
+from .canonical import canonical, freeze
+from .compare import RowComparison, compare
 from .execute import FORBIDDEN_CODES, TIMEOUT_CODES, explain_untrusted
 
 GENERATION_FAILED = re.compile(r"^\s*Evaluation error:", re.IGNORECASE)
@@ -46,6 +50,7 @@ class RecordedItem:
     output_tokens: int | None = None
     tokens_per_second: float | None = None
     extra: dict = field(default_factory=dict)
+    rows_dropped: bool = False  # read without its rows to save memory (runner/recorded_file.with_rows)
 
     @property
     def gen_ms(self) -> float | None:
@@ -63,6 +68,48 @@ class RecordedItem:
             "latency_ms": self.latency_ms,
             "tokens_per_second": self.tokens_per_second,
         }
+
+
+# Rows per side above which equal results are recognised by row digests before compare() runs:
+# compare() keeps every row three times over (canonical, frozen cells, counters), ~850 MB for
+# 1,000,000 rows a side; a digest is 16 bytes.
+LARGE_ROWS = 50_000
+
+
+_PLAIN = (str, int, bool, type(None))  # already canonical: JSON text is their frozen form
+_PLAIN_TEXT = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _row_digest(row: dict) -> bytes:
+    if all(type(value) in _PLAIN for value in row.values()):
+        text = _PLAIN_TEXT(row)
+    else:
+        text = freeze(canonical(row))
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+def same_rows(gold: list[dict], generated: list[dict], ordered: bool) -> bool:
+    """Whether both sides hold the same rows under the same column names (then match and strict
+    hold), in memory for one digest per gold row; False only means compare() must decide."""
+    if len(gold) != len(generated):
+        return False
+    if ordered:
+        return all(_row_digest(a) == _row_digest(b) for a, b in zip(gold, generated))
+    remaining = Counter(_row_digest(row) for row in gold)
+    for row in generated:
+        digest = _row_digest(row)
+        if not remaining[digest]:
+            return False
+        remaining[digest] -= 1
+    return True
+
+
+def compare_recorded(gold: list[dict], generated: list[dict], ordered: bool) -> RowComparison:
+    """compare(), with a digest pass first for large results (equal results are the common case)."""
+    if min(len(gold), len(generated)) > LARGE_ROWS and same_rows(gold, generated, ordered):
+        columns = list(dict.fromkeys(key for row in gold[:1] for key in row))
+        return RowComparison(True, True, 1.0, mapping={str(c): str(c) for c in columns})
+    return compare(gold, generated, ordered=ordered)
 
 
 def infra_of(item: RecordedItem) -> tuple[Outcome, str] | None:
@@ -118,7 +165,7 @@ def judge_recorded(driver, item: RecordedItem, *, ordered: bool | None = None) -
                 detail["not_run"] = "the original evaluation's validator refused it, so it never ran"
         else:
             is_ordered = totally_ordered(item.gold_cypher) if ordered is None else ordered
-            comparison = compare(item.gold_rows, item.generated_rows, ordered=is_ordered)
+            comparison = compare_recorded(item.gold_rows, item.generated_rows, is_ordered)
             verdict.outcome = Outcome.CORRECT if comparison.match else Outcome.WRONG_RESULT
             verdict.exec_ok, verdict.row_count = True, len(item.generated_rows)
             verdict.match, verdict.strict_match = comparison.match, comparison.strict

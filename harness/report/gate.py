@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import HarnessError, InputError
+from ..inputs import check_id, parse_json, read_json_file, shown
 from ..outputs import check_output
 from ..store import Store
 from ..verdict import Outcome
@@ -31,6 +32,7 @@ from .tables import num, pct, signed, summary_table
 
 BASELINE_FORMAT = "harness-baseline/1"
 PASS, HARNESS_ERROR, REGRESSION, INCOMPLETE = 0, 1, 2, 3
+OUTCOMES = {outcome.value for outcome in Outcome}
 VERDICTS = {PASS: "PASS", REGRESSION: "REGRESSION", INCOMPLETE: "INCOMPLETE"}
 RUN_FIELDS = (
     "id",
@@ -56,15 +58,16 @@ def read_must_pass(path: str | Path) -> list[str]:
     except OSError as exc:
         raise InputError(f"cannot read must-pass file {path}: {exc.strerror or exc}") from None
     if text.lstrip().startswith("["):
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise InputError(f"{path}: bad JSON ({exc})") from None
-        if not all(isinstance(item, str) for item in data):
+        data = parse_json(text, str(path))
+        if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
             raise InputError(f"{path}: a must-pass JSON file must be a list of item id strings")
-        return list(dict.fromkeys(data))
-    ids = (line.split("#", 1)[0].strip() for line in text.splitlines())
-    return list(dict.fromkeys(item for item in ids if item))
+        return list(dict.fromkeys(check_id(item, str(path)) for item in data))
+    ids = []
+    for number, line in enumerate(text.splitlines(), 1):
+        item = line.split("#", 1)[0].strip()
+        if item:
+            ids.append(check_id(item, f"{path} line {number}"))
+    return list(dict.fromkeys(ids))
 
 
 def baseline_data(summary: RunSummary, must_pass: Sequence[str] = ()) -> dict:
@@ -109,19 +112,41 @@ def save_baseline(
 def load_baseline(path: str | Path) -> dict:
     target = Path(path)
     try:
-        data = json.loads(target.read_text(encoding="utf-8"))
+        data = read_json_file(target, "baseline")
     except FileNotFoundError:
         raise InputError(f"no baseline file {target}: create one with `harness baseline save RUN {target}`") from None
     except OSError as exc:
         raise InputError(f"cannot read baseline {target}: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise InputError(f"{target}: not a JSON baseline ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != BASELINE_FORMAT or not isinstance(data.get("items"), dict):
         raise InputError(f'{target}: not a harness baseline (expected "format": "{BASELINE_FORMAT}" and items)')
     must_pass = data.setdefault("must_pass", [])
     if not isinstance(must_pass, list) or not all(isinstance(item, str) for item in must_pass):
         raise InputError(f'{target}: "must_pass" must be a list of item ids')
+    _check_baseline_fields(data, str(target))
     return data
+
+
+def _check_baseline_fields(data: dict, where: str) -> None:
+    """The fields the gate reads have the types it expects (a hand-edited file fails here, not in a traceback)."""
+    run = data.setdefault("run", {})
+    if not isinstance(run, dict) or not all(isinstance(v, (str, int, float, type(None))) for v in run.values()):
+        raise InputError(f'{where}: "run" must be an object of plain values (the run\'s manifest)')
+    for name in ("summary",):
+        if name in data and not isinstance(data[name], dict):
+            raise InputError(f'{where}: "{name}" must be an object')
+    for item_id in data["must_pass"]:
+        check_id(item_id, where, "must_pass id")
+    for item_id, entry in data["items"].items():
+        check_id(item_id, where, "item id")
+        if not isinstance(entry, dict):
+            raise InputError(f"{where}: item {shown(item_id)} must be an object with outcome and family_id")
+        outcome, family = entry.get("outcome"), entry.get("family_id")
+        if outcome is not None and (not isinstance(outcome, str) or outcome not in OUTCOMES):
+            raise InputError(
+                f"{where}: item {shown(item_id)}: outcome {shown(outcome)} is not one of {', '.join(sorted(OUTCOMES))}"
+            )
+        if not (family is None or isinstance(family, str)):
+            raise InputError(f"{where}: item {shown(item_id)}: family_id must be a string or null")
 
 
 # the gate -----------------------------------------------------------------

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import HarnessError
+from ..inputs import not_a_file
 from ..store import Store, default_db_path
 from ..store.liveness import observed
 
@@ -28,6 +29,8 @@ ITEM_COLUMNS = (
 def open_store(path: str | Path | None = None) -> Store:
     """The results database at `path` (default $HARNESS_DB or results.db), which must exist."""
     target = Path(path) if path else default_db_path()
+    if target.exists() and not target.is_file():
+        raise HarnessError(f"{target} is {not_a_file(target)}, not a results database: pass --db FILE")
     if not target.is_file():
         raise HarnessError(f"no results database at {target}: run `harness run --model NAME` first, or pass --db")
     writable = os.access(target, os.W_OK) and os.access(target.parent, os.W_OK)

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..adapters.base import Generation
+from ..adapters.provenance import sha256_file
 from ..errors import InputError
 from ..graph import service
 from ..graph.driver import server_version
@@ -25,10 +26,14 @@ from ..suitegen.importer import with_family
 from ..suitegen.model import SuiteItem, open_suite
 from ..verdict import Verdict
 from .metadata import HARNESS_VERSION, git_commit, host, options_key
-from .recorded_file import read_recorded
+from .progress import Progress
+from .recorded_file import read_recorded, with_rows
 
 FORMAT = "oncograph-checkpoint"
 RECORDED_SUITE = "recorded"
+# Recorded rows kept in memory from the checking pass; beyond it an item's rows are parsed again
+# when it is judged, so a file of huge results never holds more than one of them.
+ROW_BUDGET = 200_000
 
 
 @dataclass
@@ -98,18 +103,19 @@ def import_results(
     suite: str | None = None,
     db_path: str | None = None,
     neo4j: str | None = None,
+    progress: bool = True,
 ) -> ImportSummary:
     """Judge every item of a recorded results file into a new run of `model`."""
     path = Path(path)
     if not model.strip():
         raise InputError("--model must name the model whose results these are")
-    recorded = read_recorded(path)
+    recorded = read_recorded(path, row_budget=ROW_BUDGET)  # every line checked before anything is written
     suite_obj = open_suite(suite) if suite else None
     matched = _match(path, recorded, suite_obj)
     suite_hash = suite_obj.content_hash() if suite_obj else _items_hash(recorded)
     imported_from = {
         "file": path.name,
-        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "sha256": sha256_file(path),
         "format": FORMAT,
         "records": len(recorded),
     }
@@ -135,13 +141,17 @@ def import_results(
             imported_from=json.dumps(imported_from),
             n_planned=len(recorded),
         )
+        bar = Progress(len(recorded), f"import {model}", enabled=progress)
         try:
-            for item, suite_item in zip(recorded, matched):
+            for item, suite_item in zip(with_rows(path, recorded), matched):
                 verdict = judge_recorded(driver, item, ordered=suite_item.ordered if suite_item else None)
                 store.record_item(run_id, *_records(item, suite_item, verdict))
+                bar.update(verdict.outcome, verdict.scored)
         except BaseException as exc:
             store.update_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
             raise
+        finally:
+            bar.close()
         store.update_run(run_id, status="imported", finished_at=now())
         return ImportSummary(
             run_id, len(recorded), suite_obj.name if suite_obj else RECORDED_SUITE, store.outcome_counts(run_id)

@@ -11,13 +11,14 @@ own items. The order of application is: ids file, then sample, then limit.
 from __future__ import annotations
 
 import hashlib
-import json
+import itertools
 import random
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..inputs import check_id, parse_json, shown
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,13 @@ def read_ids_file(path: str | Path) -> list[str]:
         text = line.strip()
         if not text or text.startswith("#"):
             continue
+        where = f"{path} line {number}"
         if text.startswith("{"):
-            try:
-                text = str(json.loads(text)["id"])
-            except (json.JSONDecodeError, KeyError, TypeError):
-                raise InputError(f'{path} line {number}: expected an item id or a JSON object with "id"') from None
+            record = parse_json(text, where)
+            if not isinstance(record, dict) or "id" not in record:
+                raise InputError(f'{where}: expected an item id or a JSON object with "id"')
+            text = record["id"]
+        text = check_id(text, where)
         if text not in ids:
             ids.append(text)
     if not ids:
@@ -88,25 +91,79 @@ def stratified_sample(items: list, n: int, seed: int) -> list:
     return [item for item in items if item.id in picked]  # suite order
 
 
+@dataclass(frozen=True)
+class _Key:
+    """What sampling needs of an item: memory for 100,000 keys is a few MB, for 100,000 items hundreds."""
+
+    id: str
+    family: str
+
+
+def _wanted(selection: Selection) -> set[str] | None:
+    if selection.items_file is None and selection.item_ids is None:
+        return None
+    wanted = set(read_ids_file(selection.items_file)) if selection.items_file is not None else set()
+    if selection.item_ids is not None:
+        wanted = (wanted & selection.item_ids) if selection.items_file is not None else set(selection.item_ids)
+    return wanted
+
+
 def select(suite, split: str, selection: Selection, items: list | None = None) -> list:
-    """The items the run evaluates, in suite order; `items`: the split's items, if the caller has read them."""
-    items = list(suite.items(split)) if items is None else items
-    if selection.items_file is not None or selection.item_ids is not None:
-        wanted = set(read_ids_file(selection.items_file)) if selection.items_file is not None else set()
-        if selection.item_ids is not None:
-            wanted = (wanted & selection.item_ids) if selection.items_file is not None else set(selection.item_ids)
-        unknown = sorted(wanted - {item.id for item in items})
-        if unknown:
-            where = selection.items_file or "the requested ids"
-            raise InputError(
-                f"{where}: {len(unknown)} id(s) not in the {split} split of suite {suite.name!r}, "
-                f"e.g. {', '.join(unknown[:3])}"
-            )
+    """The items the run evaluates, in suite order; `items`: the split's items, if the caller has read them.
+
+    Without `items` the suite is streamed, and only the selected items are kept: `--limit 10`
+    stops after ten, `--items` keeps the named ones, `--sample` keeps (id, family) of every
+    candidate and reads the suite a second time for the chosen few.
+    """
+    if items is None:
+        return _select_streamed(suite, split, selection)
+    wanted = _wanted(selection)
+    if wanted is not None:
+        _refuse_unknown(suite, split, selection, wanted - {item.id for item in items})
         items = [item for item in items if item.id in wanted]
     if selection.sample is not None:
-        if selection.sample > len(items):
-            raise InputError(f"--sample {selection.sample} is more than the {len(items)} {split} items to draw from")
+        _check_sample(selection, len(items), split)
         items = stratified_sample(items, selection.sample, selection.seed)
     if selection.limit is not None:
         items = items[: selection.limit]
     return items
+
+
+def _refuse_unknown(suite, split: str, selection: Selection, unknown: set[str]) -> None:
+    if unknown:
+        where = selection.items_file or "the requested ids"
+        raise InputError(
+            f"{where}: {len(unknown)} id(s) not in the {split} split of suite {suite.name!r}, "
+            f"e.g. {', '.join(shown(i) for i in sorted(unknown)[:3])}"
+        )
+
+
+def _check_sample(selection: Selection, available: int, split: str) -> None:
+    if selection.sample is not None and selection.sample > available:
+        raise InputError(f"--sample {selection.sample} is more than the {available} {split} items to draw from")
+
+
+def _select_streamed(suite, split: str, selection: Selection) -> list:
+    wanted = _wanted(selection)
+
+    def candidates():
+        seen: set[str] = set()
+        for item in suite.items(split):
+            if wanted is None:
+                yield item
+            elif item.id in wanted:
+                seen.add(item.id)
+                yield item
+        if wanted is not None:
+            _refuse_unknown(suite, split, selection, wanted - seen)
+
+    if selection.sample is None:
+        if selection.limit is None or wanted is not None:
+            items = list(candidates())  # an ids file is checked whole: every id must be in the split
+            return items if selection.limit is None else items[: selection.limit]
+        return list(itertools.islice(candidates(), selection.limit))
+    keys = [_Key(item.id, item.family) for item in candidates()]
+    _check_sample(selection, len(keys), split)
+    picked = {key.id for key in stratified_sample(keys, selection.sample, selection.seed)}
+    chosen = [item for item in suite.items(split) if item.id in picked]
+    return chosen if selection.limit is None else chosen[: selection.limit]

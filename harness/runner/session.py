@@ -88,15 +88,15 @@ class RunPlan:
     extra_options: dict = field(default_factory=dict)
 
     @cached_property
-    def all_items(self) -> list:
-        """Every item of the suite, read once: the selection and the adapter's id check both need them."""
-        return list(self.suite.items(None))
+    def all_ids(self) -> set[str]:
+        """Every item id of the suite (streamed: ids only), for the adapter's id check."""
+        return {item.id for item in self.suite.items(None)}
 
     @cached_property
     def selected(self) -> list:
-        """The items to evaluate (all, first N, a stratified sample, or an ids file), in suite order."""
-        split_items = [item for item in self.all_items if item.split == self.split]
-        return select(self.suite, self.split, self.selection, split_items)
+        """The items to evaluate (all, first N, a stratified sample, or an ids file), in suite order;
+        only these are kept in memory (runner/selection.py streams the suite)."""
+        return select(self.suite, self.split, self.selection)
 
     def items(self, skip: set[str] | frozenset[str] = frozenset()):
         return (item for item in self.selected if item.id not in skip)
@@ -362,7 +362,7 @@ def run(request: RunRequest) -> RunResult:
         )
         adapter = session.adapter = adapter_class(spec.adapter, spec.package)(spec, context)
         adapter.check()
-        adapter.check_ids({item.id for item in plan.all_items})
+        adapter.check_ids(plan.all_ids)
         return session.execute(plan, adapter, graph_before)
 
 

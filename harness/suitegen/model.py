@@ -13,9 +13,9 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..errors import InputError
+from ..inputs import check_id, iter_json_lines, read_json_file, shown
 from .scan import totally_ordered
 
 ITEMS_FILE = "items.jsonl"
@@ -77,20 +77,22 @@ class SuiteItem:
             raise InputError(f"{where}: missing field {', '.join(missing)}")
         family = str(record["family_id"]).upper()
         if family.split(".")[0] not in FAMILIES:  # OncoGraph files name sub-families, e.g. F2.3
-            raise InputError(f"{where}: unknown family {record['family_id']!r} (expected one of {', '.join(FAMILIES)})")
+            raise InputError(
+                f"{where}: unknown family {shown(record['family_id'])} (expected one of {', '.join(FAMILIES)})"
+            )
         known = {k: record[k] for k in cls.KNOWN if k in record and record[k] is not None}
         for name, kind in (("question", str), ("cypher", str), ("placeholders", dict), ("gold", dict)):
             if name in known and not isinstance(known[name], kind):
                 raise InputError(f"{where}: field {name} must be a {'string' if kind is str else 'JSON object'}")
         known["family_id"] = family
-        known["id"] = str(known["id"])
+        known["id"] = check_id(known["id"], where)
         item = cls(**known, extra={k: v for k, v in record.items() if k not in cls.KNOWN})
         if not item.group_id:
             item.group_id = item.paraphrase_of or item.id
         if item.source not in SOURCES:
-            raise InputError(f"{where}: source must be one of {', '.join(SOURCES)}, not {item.source!r}")
+            raise InputError(f"{where}: source must be one of {', '.join(SOURCES)}, not {shown(item.source)}")
         if item.split not in SPLITS:
-            raise InputError(f"{where}: split must be train or test, not {item.split!r}")
+            raise InputError(f"{where}: split must be train or test, not {shown(item.split)}")
         return item
 
     def to_record(self) -> dict:
@@ -131,30 +133,12 @@ def iter_jsonl_records(path: Path, duplicates: str = "error", prepare=None) -> I
         item = SuiteItem.from_record(record, where)
         if item.id in seen:
             if duplicates != "rename":
-                raise InputError(f"{where}: duplicate id {item.id!r}")
+                raise InputError(f"{where}: duplicate id {shown(item.id)}")
             item.extra["original_id"], item.id = item.id, renamed_id(item.id, seen)
             if item.group_id == item.extra["original_id"]:
                 item.group_id = item.id
         seen.add(item.id)
         yield record, item
-
-
-def iter_json_lines(path: Path) -> Iterator[tuple[str, int, Any]]:
-    """(where, line number, parsed JSON) per non-blank line; errors name the file and line."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                where = f"{path} line {number}"
-                try:
-                    yield where, number, json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"{where}: bad JSON ({exc.msg})") from None
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
 
 
 def suites_root() -> Path:
@@ -214,10 +198,7 @@ def open_suite(name_or_path: str) -> Suite:
     candidates = [Path(name_or_path), suites_root() / name_or_path]
     for folder in candidates:
         if (folder / MANIFEST_FILE).is_file():
-            try:
-                manifest = json.loads((folder / MANIFEST_FILE).read_text())
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise InputError(f"{folder / MANIFEST_FILE}: bad JSON ({exc})") from None
+            manifest = read_json_file(folder / MANIFEST_FILE, "suite manifest")
             if not isinstance(manifest, dict):
                 raise InputError(f"{folder / MANIFEST_FILE}: expected a JSON object, not {type(manifest).__name__}")
             if not (folder / ITEMS_FILE).is_file():
