@@ -11,7 +11,7 @@ SMOL_SEED ?= 1
 
 ACTIONLINT_VERSION ?= v1.7.7
 
-.PHONY: install install-train run test test-fast lint docs clean tools browser neo4j-image
+.PHONY: install install-train run test test-fast lint docs clean tools browser neo4j-image mutation
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,10 +67,17 @@ docs: install
 
 test: install-train tools browser lint
 	$(BIN)/python -m pytest -q
+	$(MAKE) mutation
+
+# The mutation check on the judge's comparison and the statistics (docs/nightly.md): mutmut with the fast
+# tests that exercise them; lists the surviving mutants and fails under the kill-rate floor (percent).
+MUTATION_FLOOR ?= 90
+mutation: install
+	$(BIN)/python scripts/mutation_check.py --floor $(MUTATION_FLOOR)
 
 # The tests that need no server, model or browser: seconds, for the edit-test loop.
 test-fast: install tools
 	$(BIN)/python -m pytest -q -m "not neo4j and not llama and not docker and not browser and not train and not slow"
 
 clean:
-	rm -rf $(VENV) build site *.egg-info .pytest_cache
+	rm -rf $(VENV) build site *.egg-info .pytest_cache mutants

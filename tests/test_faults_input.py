@@ -194,11 +194,30 @@ def test_report_plot_needs_an_image_suffix_and_never_overwrites_the_database(sto
 def test_report_reads_a_database_it_cannot_write(store, tmp_path, monkeypatch):
     add_run(store, "gold", {"F1-0001": "correct", "F1-0002": "wrong_result"})
     store.close()
-    real_access = os.access  # as on a read-only mount: readable, never writable
-    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if mode & os.W_OK else real_access(path, mode))
-    result = invoke("report", "--format", "json")
+    folder = tmp_path / "mount"  # a folder of its own: nothing else writes to it during the report
+    folder.mkdir()
+    db = folder / "results.db"
+    shutil.copy(os.environ["HARNESS_DB"], db)
+    monkeypatch.setenv("HARNESS_DB", str(db))
+    db.chmod(0o444)
+    folder.chmod(0o555)  # for a user other than root, really unwritable
+    if os.geteuid() == 0:  # root ignores modes, as it does not a read-only mount: say so to the report
+        real_access = os.access
+        monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if mode & os.W_OK else real_access(path, mode))
+    old = 1_000_000_000  # 2001: any file created, renamed or deleted in the folder moves its mtime to now
+    os.utime(db, (old, old))
+    os.utime(folder, (old, old))
+    before = db.read_bytes()
+    try:
+        result = invoke("report", "--format", "json")
+        after = {path.name: path.stat().st_mtime for path in (folder, db)}
+    finally:
+        folder.chmod(0o755)
     assert result.exit_code == 0, result.output
-    assert "gold" in result.stdout
+    assert [run["model"] for run in json.loads(result.stdout)["runs"]] == ["gold"]
+    # opened as written on a read-only mount: no -wal/-shm file came and went, not a byte changed
+    assert sorted(p.name for p in folder.iterdir()) == ["results.db"]
+    assert after == {"mount": old, "results.db": old} and db.read_bytes() == before
 
 
 def test_baseline_save_does_not_replace_a_baseline_without_force(store, tmp_path):

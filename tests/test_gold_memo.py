@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -11,16 +11,30 @@ import pytest
 from harness.runner.gold_memo import GoldMemo
 
 
+def waiters_counted(expected: int) -> tuple[threading.Event, Callable[[str], None]]:
+    """An event set once `expected` items wait for another's computation, and the hook that counts them."""
+    arrived, lock, everyone = [], threading.Lock(), threading.Event()
+
+    def on_wait(cypher: str) -> None:
+        with lock:
+            arrived.append(cypher)
+            if len(arrived) == expected:
+                everyone.set()
+
+    return everyone, on_wait
+
+
 def test_concurrent_items_with_one_gold_query_compute_it_once():
-    memo, calls = GoldMemo(), []
+    everyone_waits, on_wait = waiters_counted(3)
+    memo, calls = GoldMemo(on_wait=on_wait), []
 
     def compute():
         calls.append(threading.get_ident())
-        time.sleep(0.2)  # still running while the other items ask for it
+        assert everyone_waits.wait(30), "the other items never waited for this computation"
         return {"rows": [{"a": 1}], "db_ms": 1.0}
 
     with ThreadPoolExecutor(4) as pool:
-        answers = list(pool.map(lambda _: memo.compute("MATCH (q) RETURN q", compute), range(4)))
+        answers = list(pool.map(lambda _: memo.compute("MATCH (q) RETURN q", compute), range(4), timeout=60))
     assert len(calls) == 1
     assert all(gold == {"rows": [{"a": 1}], "db_ms": 1.0} for gold, _ in answers)
     assert sorted(computed for _, computed in answers) == [False, False, False, True]  # one item stores it
@@ -29,7 +43,8 @@ def test_concurrent_items_with_one_gold_query_compute_it_once():
 
 
 def test_a_failed_gold_reaches_the_waiting_items_and_is_retried_later():
-    memo, started, release = GoldMemo(), threading.Event(), threading.Event()
+    second_waits, on_wait = waiters_counted(1)
+    memo, started, release = GoldMemo(on_wait=on_wait), threading.Event(), threading.Event()
 
     def failing():
         started.set()
@@ -38,16 +53,13 @@ def test_a_failed_gold_reaches_the_waiting_items_and_is_retried_later():
 
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(memo.compute, "Q", failing)
-        started.wait(30)
+        assert started.wait(30)
         second = pool.submit(memo.compute, "Q", lambda: {"rows": []})
-        pending = memo._entries["Q"]
-        deadline = time.monotonic() + 30
-        while not pending._condition._waiters and time.monotonic() < deadline:  # the second item is waiting
-            time.sleep(0.01)
+        assert second_waits.wait(30)  # the second item waits for the first one's computation
         release.set()
         for future in (first, second):
             with pytest.raises(RuntimeError, match="server gone"):
-                future.result()
+                future.result(30)
     assert memo.get("Q") is None
     assert memo.compute("Q", lambda: {"rows": [], "db_ms": 0.0}) == ({"rows": [], "db_ms": 0.0}, True)
 

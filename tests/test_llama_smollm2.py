@@ -5,12 +5,14 @@ really dies of a signal (a test-only hook makes it kill itself; model and librar
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from harness.adapters.llama_worker import CRASH_HOOK
+from harness.adapters.specs import read_spec_file
 from harness.cli.main import cli
 from harness.store import Store
 from harness.suitegen.model import open_suite
@@ -65,8 +67,15 @@ def run_smol_sample(db, seed: str) -> tuple[dict, list[dict]]:
 
 
 def repack_spec(folder: Path) -> None:
-    text = (REPO_MODELS / "smol.toml").read_text().replace("repack = false", "repack = true")
-    (folder / "smol.toml").write_text(text.replace('grammar_file = "cypher_read.gbnf"\n', "").replace("= 160", "= 24"))
+    """The shipped smol spec with repacking on, no grammar and 24 new tokens (a crash test needs no answer)."""
+    text = (REPO_MODELS / "smol.toml").read_text()
+    text, repack = re.subn(r"^repack = false\b", "repack = true", text, flags=re.M)
+    text, grammar = re.subn(r"^grammar_file = .*\n", "", text, flags=re.M)
+    text, limit = re.subn(r"^max_tokens = \d+", "max_tokens = 24", text, flags=re.M)
+    assert (repack, grammar, limit) == (1, 1, 1), "models/smol.toml changed: update repack_spec"
+    (folder / "smol.toml").write_text(text)
+    options = read_spec_file(folder / "smol.toml").options
+    assert options["max_tokens"] == 24 and options["repack"] is True and "grammar_file" not in options
 
 
 def test_a_worker_killed_by_a_signal_costs_one_item_then_the_run_goes_on(use_neo4j, smol_gguf, tmp_path, monkeypatch):

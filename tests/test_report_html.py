@@ -4,7 +4,6 @@ tests/test_report_html_browser.py drives the page in Chromium)."""
 import json
 import re
 
-from harness.report import compare as compare_lib
 from harness.report import queries
 from harness.report.html_report import ITEM_FIELDS
 
@@ -116,16 +115,37 @@ def test_items_carry_question_gold_query_rows_and_timings(store, tmp_path):
 
 
 def test_flips_for_every_pair_are_the_compare_data(store, tmp_path):
-    base, ft, _ = hostile_runs(store)
+    hostile_runs(store)
     data = embedded(write_report(tmp_path))
     assert [(c["a"]["label"], c["b"]["label"]) for c in data["comparisons"]] == [
         ("base", "ft"),
         ("base", "gold"),
         ("ft", "gold"),
     ]
-    expected = compare_lib.to_dict(compare_lib.compare_runs(store, store.get_run(base), store.get_run(ft)))
-    assert data["comparisons"][0]["flips"] == expected["flips"]
-    assert {f["item_id"] for f in expected["flips"]} == {"F1-0002", "F2-0001", "F2-0002", "F3-0001"}
+    # read off hostile_runs: pass->fail first, then by family and item; infra outcomes and items one run lacks never flip
+    assert data["comparisons"][0]["flips"] == [
+        flip("F2-0002", "correct", "wrong_result"),
+        flip("F1-0002", "wrong_result", "correct"),
+        flip("F2-0001", "syntax_error", "correct"),
+        flip("F3-0001", "exec_error", "correct"),
+    ]
+    assert data["comparisons"][1]["flips"] == [
+        flip("F1-0002", "wrong_result", "correct"),
+        flip("F2-0001", "syntax_error", "correct"),
+        flip("F3-0001", "exec_error", "correct"),
+    ]
+    assert data["comparisons"][2]["flips"] == [flip("F2-0002", "wrong_result", "correct")]
+
+
+def flip(item_id: str, outcome_a: str, outcome_b: str) -> dict:
+    direction = "pass->fail" if outcome_a == "correct" else "fail->pass"
+    return {
+        "item_id": item_id,
+        "family_id": item_id.split("-")[0],
+        "outcome_a": outcome_a,
+        "outcome_b": outcome_b,
+        "direction": direction,
+    }
 
 
 def test_untrusted_text_cannot_close_the_data_block(store, tmp_path):

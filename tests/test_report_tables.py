@@ -171,13 +171,14 @@ def test_latency_and_tokens_per_second(store):
 
 
 def test_default_is_latest_run_per_model_and_run_prefixes_select(store):
-    old = add_run(store, "ft", {"F1-0001": "wrong_result"})
-    new = add_run(store, "ft", {"F1-0001": "correct"})
+    old, new = "20260101T101010123-aaaaaa", "20260102T090909456-bbbbbb"  # run ids: creation time, then randomness
+    add_run(store, "ft", {"F1-0001": "wrong_result"}, id=old)
+    add_run(store, "ft", {"F1-0001": "correct"}, id=new)
     summary = report_json()["summary"]
     assert [(r["label"], r["run_id"]) for r in summary] == [("ft", new)]
-    both = report_json("--run", old[:19], "--run", new)["summary"]
-    labels = [r["label"] for r in both]
-    assert labels == [f"ft@{old[:15]}", f"ft@{new[:15]}"] or labels[0] != labels[1]
+    both = report_json("--run", "20260101T101010123", "--run", new)["summary"]
+    # two runs of one model: each labelled with its start time to the second
+    assert [r["label"] for r in both] == ["ft@20260101T101010", "ft@20260102T090909"]
     assert [r["accuracy_pct"] for r in both] == [0.0, 100.0]
 
 

@@ -134,8 +134,7 @@ def test_sft_export_uses_the_packaged_prompt_byte_for_byte_and_only_train_items(
     prompt = PROMPT.read_bytes()
     for record, item in zip(records, train):
         system, user, assistant = record["messages"]
-        assert system == {"role": "system", "content": system["content"]}
-        assert system["content"].encode("utf-8") == prompt
+        assert system == {"role": "system", "content": prompt.decode("utf-8")}  # the packaged prompt, byte for byte
         assert user == {"role": "user", "content": item.question}
         assert assistant == {"role": "assistant", "content": item.cypher}
     test_questions = {i.question for i in suite.items(split="test")}

@@ -105,8 +105,12 @@ def test_null_guard_before_match_only_when_a_later_match_needs_the_node():
 
 @pytest.mark.parametrize("gold", [GENES_OF_VARIANT, EVIDENCE_GENES, TOP_GENES, RESISTANT_TARGETS, ALTERNATIVES])
 def test_no_rule_claims_mutants_that_change_filters_or_entities(gold):
+    checked = []
     for mutant in mutants(gold, rules=["drop_conjunct", "swap_comparison", "flip_direction", "change_limit"]):
         if mutant.rule == "drop_conjunct" and not drops_a_filter(mutant):
             continue  # a null guard: see test_null_guard_before_match_...
         assert equivalence(gold, mutant) is None, mutant.detail
+        checked.append(mutant.rule)
+    # every gold here has a direction to flip and a LIMIT to change: the loop checked those at least
+    assert {"flip_direction", "change_limit"} <= set(checked), checked
     assert len(RULES) == 6

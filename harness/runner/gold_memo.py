@@ -18,8 +18,11 @@ KEPT = 256  # recent gold queries kept in memory; a suite's shared queries are a
 
 
 class GoldMemo:
-    def __init__(self, kept: int = KEPT):
+    def __init__(self, kept: int = KEPT, on_wait: Callable[[str], None] | None = None):
+        """`on_wait(cypher)`: called when an item starts waiting for another item's computation
+        (from then on it gets that computation's result or failure); tests synchronise on it."""
         self.kept = kept
+        self.on_wait = on_wait
         self._lock = threading.Lock()
         self._entries: OrderedDict[str, Future] = OrderedDict()
 
@@ -53,6 +56,8 @@ class GoldMemo:
                 self._entries[cypher] = future
                 self._trim()
         if waiting is not None:
+            if self.on_wait is not None:
+                self.on_wait(cypher)
             return waiting.result(), False  # re-raises the computing thread's failure
         try:
             gold = compute()
