@@ -51,6 +51,7 @@ class ModelSpec:
     options: dict = field(default_factory=dict)
     path: str | None = None  # the TOML file, if any
     description: str = ""
+    price: dict | None = None  # `[price]`, checked by adapters/pricing.py (report costs, --cost-limit)
 
 
 @dataclass

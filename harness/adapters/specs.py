@@ -5,6 +5,7 @@
     [options]
     model_path = "models/qwen3-4b-ft-oncograph-q8_0.gguf"
 
+A `[price]` table (adapters/pricing.py) gives the price the report's cost estimates use.
 A `[card]` table (written by `harness train`: base, suite, data hash, hyperparameters) is
 documentation for people and tools; adapters never read it.
 
@@ -26,6 +27,7 @@ else:  # pragma: no cover
 from ..errors import InputError, ModelUnavailable
 from ..names import plain_name
 from .base import ModelSpec, validate_options
+from .pricing import parse_price
 from .registry import ADAPTERS, adapter_class
 
 BUILTIN = {"gold": "gold", "replay": "replay"}
@@ -53,13 +55,21 @@ def read_spec_file(path: Path) -> ModelSpec:
     options = data.get("options", {})
     if not isinstance(options, dict):
         raise InputError(f"{path}: [options] must be a table")
-    extra = {k: v for k, v in data.items() if k not in ("adapter", "options", "description", "card")}
+    extra = {k: v for k, v in data.items() if k not in ("adapter", "options", "description", "card", "price")}
     if extra:
         raise InputError(f"{path}: unknown key(s) {', '.join(sorted(extra))} (put adapter options under [options])")
     description = data.get("description", "")
     if not isinstance(description, str):
         raise InputError(f"{path}: `description` must be a string")
-    spec = ModelSpec(name=path.stem, adapter=adapter, options=dict(options), path=str(path), description=description)
+    price = parse_price(data.get("price"), str(path))
+    spec = ModelSpec(
+        name=path.stem,
+        adapter=adapter,
+        options=dict(options),
+        path=str(path),
+        description=description,
+        price=price.record() if price else None,
+    )
     validate_options(adapter_class(adapter).Options, spec.options, str(path))
     return spec
 

@@ -24,6 +24,7 @@ from ..judge.outcome import judge_output
 from ..store import Store
 from ..suitegen.model import SuiteItem
 from ..verdict import Outcome, Verdict
+from .budget import CostLimit
 from .gold_memo import GoldMemo
 from .guard import Neo4jLost
 
@@ -129,8 +130,9 @@ def run_items(
     judge_workers: int,
     limits: Limits,
     on_item: Callable[[str, bool], None],
+    budget: CostLimit | None = None,
 ) -> int:
-    """Generate and judge every item; returns how many were recorded."""
+    """Generate and judge every item (or, with a `budget`, those it allows); returns how many were recorded."""
     window = 2 * (gen_workers + judge_workers)
     generating: dict = {}
     judging: dict = {}
@@ -159,6 +161,9 @@ def run_items(
                     if item is None:
                         exhausted = True
                         break
+                    if budget is not None and not budget.allows(len(generating)):
+                        exhausted = True  # this item stays unrecorded (resume takes it); calls under way finish
+                        break
                     generating[submit(gen_pool, _generate, adapter, item)] = item
                 if not generating and not judging:
                     return recorded
@@ -172,6 +177,8 @@ def run_items(
                 if future in generating:
                     item = generating.pop(future)
                     generation = future.result()
+                    if budget is not None:
+                        budget.add(generation)
                     gold = memo.get(item.cypher)
                     if gold is None and (gold := store.gold_get(fingerprint, item.cypher)):
                         memo.put(item.cypher, gold)
@@ -231,6 +238,7 @@ def _record(
     item_fields = {
         "family_id": item.family_id,
         "template_id": item.template_id,
+        "group_id": item.group_id or None,
         "gen_ms": generation.gen_ms,
         "prompt_tokens": generation.prompt_tokens,
         "output_tokens": generation.output_tokens,

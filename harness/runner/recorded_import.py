@@ -83,6 +83,7 @@ def _records(item: RecordedItem, suite_item: SuiteItem | None, verdict: Verdict)
     item_fields = {
         "family_id": family,
         "template_id": suite_item.template_id if suite_item else None,
+        "group_id": suite_item.group_id if suite_item else None,
         "gen_ms": item.gen_ms,
         "prompt_tokens": item.input_tokens,
         "output_tokens": item.output_tokens,
