@@ -3,7 +3,8 @@
 The spend is the spec's price (adapters/pricing.py) times what the run's generations recorded,
 counted from the run's earlier parts too when it is resumed. Before each model call starts the
 budget asks whether the spend so far, plus the calls already under way and this one each at the
-largest cost one call has had, stays within the limit; if not, no more items are taken, the calls
+largest cost one call has had, stays within the limit (the first call runs alone: its cost is not
+known before it ends); if not, no more items are taken, the calls
 under way finish and are recorded, and the run ends `interrupted` (`--resume` with a higher limit
 continues it). An estimate, not a bill: the provider's own count decides.
 """
@@ -50,6 +51,11 @@ class CostLimit:
             self.spent += cost
             self.calls += 1
             self.largest_call = max(self.largest_call, cost)
+
+    def must_wait(self, in_flight: int) -> bool:
+        """Until one call has finished its cost is unknown: only one call may be under way."""
+        with self._lock:
+            return self.calls == 0 and in_flight > 0
 
     def allows(self, in_flight: int) -> bool:
         """Whether one more call may start while `in_flight` calls are still under way."""

@@ -157,6 +157,8 @@ def run_items(
         try:
             while True:
                 while not exhausted and len(generating) + len(judging) < window:
+                    if budget is not None and budget.must_wait(len(generating)):
+                        break
                     item = next(source, None)
                     if item is None:
                         exhausted = True
