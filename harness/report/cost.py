@@ -8,6 +8,8 @@ has no price shows "–"; an hourly price with no recorded generation time shows
 
 from __future__ import annotations
 
+import math
+
 from ..adapters.pricing import Price, price_of_record
 from . import queries
 from .formatting import Table, duration, rounded
@@ -49,9 +51,13 @@ def estimate(summary: RunSummary) -> dict:
 
 
 def usd(value: float | None) -> str:
+    """Dollars with two significant digits at least: $1,234.50, $0.0025, $0.0000029."""
     if value is None:
         return "–"
-    return f"${value:.4f}" if value < 1 else f"${value:,.2f}"
+    if value >= 1:
+        return f"${value:,.2f}"
+    decimals = 4 if value == 0 or value >= 0.001 else 1 - math.floor(math.log10(value))
+    return f"${value:.{decimals}f}"
 
 
 def cost_table(summaries: list[RunSummary]) -> Table:
