@@ -88,7 +88,7 @@ def test_html_report_is_one_offline_file_with_every_table(store, tmp_path):
     assert "default-src 'none'" in html and "script-src 'sha256-" in html
     data = embedded(html)
     assert [r["label"] for r in data["runs"]] == ["base", "ft", "gold"]
-    assert set(data["tables"]) == {"runs", "summary", "conditional", "families", "pairs"}
+    assert set(data["tables"]) == {"runs", "summary", "conditional", "families", "pairs", "cost"}
     assert data["tables"]["conditional"]["title"].startswith("Conditional rates (seed-style")
     assert "Seed-style conditional rates" in html  # its own labelled section
     summary = {r["label"]: r for r in data["summary"]}

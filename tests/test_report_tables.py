@@ -46,10 +46,11 @@ def test_markdown_report_has_every_table_and_the_right_numbers(store):
     ):
         assert title in out
     ft_line = next(line for line in out.splitlines() if line.startswith("| ft ") and "[" in line)
-    # 73/80 = 91.25% with Wilson bounds 83.02 and 95.70; syntax 78/80 = 97.5%
-    assert "91.3 [83.0, 95.7]" in ft_line  # 91.25 rounded half up
-    assert "97.5 [91.3, 99.3]" in ft_line
-    assert "| 80 " in ft_line
+    # 73/80 = 91.25% with Wilson bounds 83.02 and 95.70 (the labelled item-level column); every item is
+    # its own group here, so the clustered interval is Wilson with t on 79 df (1.990 for 1.960): a bit wider
+    assert "| [83.0, 95.7] " in ft_line  # 91.25 rounded half up
+    assert "91.3 [82.9, 95.7]" in ft_line
+    assert "| 80 " in ft_line and "| 1.00 " in ft_line  # 80 clusters, design effect 1
     # manifest: run id, adapter, suite + hash prefix, graph prefix, Neo4j, commit, decoding, status
     manifest = next(line for line in out.splitlines() if line.startswith(f"| {ft_id}"))
     for expected in (
@@ -66,14 +67,15 @@ def test_markdown_report_has_every_table_and_the_right_numbers(store):
     # pairwise: base vs ft (sorted by model): both 10, only base 0, only ft 63, neither 7
     pair_line = next(line for line in out.splitlines() if line.startswith("| base ") and "| ft " in line)
     cells = [cell.strip() for cell in pair_line.strip("|").split("|")]
-    assert cells[2:7] == ["80", "10", "0", "63", "7"]
-    assert cells[-1] == "2.2e-19"  # 2 / 2^63
+    assert cells[2:7] == ["80 (80)", "10", "0", "63", "7"]
+    assert cells[-2] == "2.2e-19"  # McNemar: 2 / 2^63
+    assert cells[-1] == "2.2e-19"  # the sign-flip test over one-item groups is McNemar
 
 
 def test_json_report_is_one_object_with_all_tables(store):
     ft_id, _base_id = seed_like(store)
     data = report_json()
-    assert set(data) == {"runs", "summary", "conditional", "families", "pairs"}
+    assert set(data) == {"runs", "summary", "conditional", "families", "pairs", "cost"}
     ft = by_label(data["summary"])["ft"]
     assert ft["run_id"] == ft_id
     assert (ft["n_scored"], ft["accuracy_k"], ft["accuracy_n"]) == (80, 73, 80)

@@ -6,7 +6,8 @@
     model_path = "models/qwen3-4b-ft-oncograph-q8_0.gguf"
 
 `package = "dist-name"` names the package that provides a plugin adapter, so that a machine
-without it gets the `pip install` line. A `[card]` table (written by `harness train`: base, suite, data hash, hyperparameters) is
+without it gets the `pip install` line. A `[price]` table (adapters/pricing.py) gives the price the report's cost estimates use.
+A `[card]` table (written by `harness train`: base, suite, data hash, hyperparameters) is
 documentation for people and tools; adapters never read it.
 
 `gold` and `replay` need no file; a file of the same name overrides them.
@@ -27,6 +28,7 @@ else:  # pragma: no cover
 from ..errors import InputError, ModelUnavailable
 from ..names import plain_name
 from .base import ModelSpec, validate_options
+from .pricing import parse_price
 from .registry import adapter_class, adapter_names
 
 BUILTIN = {"gold": "gold", "replay": "replay"}
@@ -57,12 +59,13 @@ def read_spec_file(path: Path) -> ModelSpec:
     options = data.get("options", {})
     if not isinstance(options, dict):
         raise InputError(f"{path}: [options] must be a table")
-    extra = {k: v for k, v in data.items() if k not in ("adapter", "package", "options", "description", "card")}
+    extra = {k: v for k, v in data.items() if k not in ("adapter", "package", "options", "description", "card", "price")}
     if extra:
         raise InputError(f"{path}: unknown key(s) {', '.join(sorted(extra))} (put adapter options under [options])")
     description = data.get("description", "")
     if not isinstance(description, str):
         raise InputError(f"{path}: `description` must be a string")
+    price = parse_price(data.get("price"), str(path))
     spec = ModelSpec(
         name=path.stem,
         adapter=adapter,
@@ -70,6 +73,7 @@ def read_spec_file(path: Path) -> ModelSpec:
         path=str(path),
         description=description,
         package=package,
+        price=price.record() if price else None,
     )
     try:
         adapter_type = adapter_class(adapter, package)

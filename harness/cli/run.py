@@ -37,6 +37,8 @@ def _report(summary) -> None:
     click.echo(
         f"{verb} {summary.run_id}: {summary.status}, {summary.recorded} items judged now; totals: {counts}", err=True
     )
+    if getattr(summary, "note", None):
+        click.echo(summary.note, err=True)
     click.echo(summary.run_id)
 
 
@@ -84,6 +86,14 @@ def _report(summary) -> None:
     "--row-cap", type=click.IntRange(min=1), default=5000, show_default=True, help="Rows beyond this are too_many_rows."
 )
 @click.option("--replay", type=click.Path(dir_okay=False), default=None, help="JSONL outputs for --model replay.")
+@click.option(
+    "--cost-limit",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="USD",
+    help="Stop taking items before the estimated spend (the spec's [price] times recorded usage) passes USD; "
+    "the run ends interrupted and --resume continues it.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @test_suite_option
 @variant_server_option
@@ -104,6 +114,7 @@ def run_command(
     timeout_s,
     row_cap,
     replay,
+    cost_limit,
     quiet,
     test_suite,
     variant_server,
@@ -133,6 +144,7 @@ def run_command(
         db_path=db_path,
         neo4j=neo4j_backend,
         progress=not quiet,
+        cost_limit=cost_limit,
     )
     _report(_evaluate(lambda: run(request), test_suite, variant_server, db_path, neo4j_backend, quiet))
 

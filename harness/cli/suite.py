@@ -11,7 +11,7 @@ from ..suitegen import export as export_mod
 from ..suitegen import generate as generate_mod
 from ..suitegen import importer, io
 from ..suitegen import lint as lint_mod
-from .options import json_option, neo4j_option, plain_name_callback, variant_server_option
+from .options import db_option, json_option, neo4j_option, plain_name_callback, variant_server_option
 
 
 @click.group("suite")
@@ -233,6 +233,67 @@ def show(suite, item_id, as_json):
     click.echo(f"placeholders: {json.dumps(item.placeholders, ensure_ascii=False, sort_keys=True)}")
     click.echo(f"gold: {json.dumps(item.gold, sort_keys=True)}")
     click.echo(item.cypher)
+
+
+@group.command("power")
+@click.argument("suite", required=False)
+@click.option("--split", type=click.Choice(["test", "train"]), default="test", show_default=True)
+@click.option(
+    "--items",
+    "items_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Only these item ids (one per line, or JSONL with an id field), e.g. the items a sample evaluated.",
+)
+@click.option(
+    "--icc",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    help="Assumed intra-group correlation of the paired difference (measure it with --run A --run B).",
+)
+@click.option(
+    "--difference",
+    type=click.FloatRange(0, 100, min_open=True),
+    default=5.0,
+    show_default=True,
+    metavar="POINTS",
+    help="The difference (percentage points) to find the number of items for.",
+)
+@click.option(
+    "--run",
+    "run_ids",
+    multiple=True,
+    metavar="ID",
+    help="Two stored runs (give --run twice): measure their disagreement and clustered SE instead of assuming.",
+)
+@json_option
+@db_option
+def power(suite, split, items_file, icc, difference, run_ids, as_json, db_path):
+    """Minimum detectable difference (80% power, alpha 0.05) of two models compared on SUITE's items,
+    paired and clustered by group, and the items needed for a given difference."""
+    from ..report import power_report, queries
+
+    if run_ids:
+        if len(run_ids) != 2 or suite or items_file:
+            raise click.UsageError("--run goes twice (two runs), without SUITE or --items")
+        with queries.reading(db_path) as store:
+            runs = queries.select_runs(store, run_ids)
+            if len(runs) != 2:
+                raise click.UsageError("--run needs two different runs")
+            data = power_report.runs_power(store, runs, difference / 100)
+        click.echo(power_report.render_runs(data, as_json), nl=as_json)
+        return
+    if not suite:
+        raise click.UsageError("give SUITE (or --run A --run B)")
+    from ..runner.selection import read_ids_file
+    from ..suitegen.model import open_suite
+
+    opened = open_suite(suite)
+    ids = read_ids_file(items_file) if items_file else None
+    layout = power_report.suite_layout(opened, split, ids)
+    data = power_report.suite_power(layout, icc, difference / 100)
+    click.echo(power_report.render_suite(opened.name, split, data, as_json), nl=as_json)
 
 
 @group.command("import")

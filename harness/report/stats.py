@@ -9,12 +9,15 @@
 - `median` and `percentile`: percentiles use linear interpolation between the closest ranks
   (Hyndman and Fan type 7, numpy's default): for sorted x[0..n-1] and q in [0, 100],
   h = (n - 1) * q / 100 and the result is x[floor(h)] + (h - floor(h)) * (x[floor(h)+1] - x[floor(h)]).
+- `t_cdf`, `t_value`: Student's t (clustered intervals use G - 1 degrees of freedom for G clusters).
+- `holm`: Holm's step-down adjustment of several p-values (pairwise tests of three or more models).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from functools import lru_cache
 from statistics import NormalDist
 
 
@@ -67,3 +70,61 @@ def percentile(values: Iterable[float], q: float) -> float | None:
 
 def median(values: Iterable[float]) -> float | None:
     return percentile(values, 50)
+
+
+def t_cdf(x: float, df: float) -> float:
+    """Student's t distribution function, through the regularized incomplete beta function."""
+    if df <= 0:
+        raise ValueError(f"degrees of freedom must be > 0, got {df}")
+    tail = 0.5 * _betainc(df / 2, 0.5, df / (df + x * x))
+    return 1 - tail if x > 0 else tail
+
+
+@lru_cache(maxsize=256)
+def t_value(df: float, confidence: float = 0.95) -> float:
+    """Two-sided Student t quantile (2.262157 for 9 df at 95%); the normal one for infinite df."""
+    if math.isinf(df):
+        return z_value(confidence)
+    target, low, high = 1 - (1 - confidence) / 2, 0.0, 1000.0
+    for _ in range(200):  # bisection: t_cdf is monotone, 200 halvings are far below float precision
+        middle = (low + high) / 2
+        low, high = (middle, high) if t_cdf(middle, df) < target else (low, middle)
+    return (low + high) / 2
+
+
+def _betainc(a: float, b: float, x: float) -> float:
+    """Regularized incomplete beta I_x(a, b) by its continued fraction (Lentz), as in Numerical Recipes."""
+    if x <= 0:
+        return 0.0
+    if x >= 1:
+        return 1.0
+    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x))
+    if x > (a + 1) / (a + b + 2):
+        return 1 - _betainc(b, a, 1 - x)
+    tiny, c, d = 1e-300, 1.0, 1 - (a + b) * x / (a + 1)
+    d = 1 / (d if abs(d) > tiny else tiny)
+    result = d
+    for m in range(1, 500):
+        for numerator in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
+            d = 1 + numerator * d
+            d = 1 / (d if abs(d) > tiny else tiny)
+            c = 1 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            result *= d * c
+        if abs(d * c - 1) < 1e-15:
+            break
+    return front * result / a
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjustment (family-wise error) of m p-values, returned in their input order:
+    the i-th smallest becomes max over j <= i of min(1, (m - j + 1) * p_(j))."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    adjusted, running = [0.0] * len(p_values), 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[index]))
+        adjusted[index] = running
+    return adjusted

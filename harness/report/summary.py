@@ -9,20 +9,28 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import combinations
 
+from ..errors import HarnessError
 from ..store import Store
+from ..store.aggregates import Usage, item_groups, run_usage
+from ..suitegen.model import open_suite
 from ..verdict import INFRA, Outcome
 from . import queries
-from .stats import mcnemar_exact, median, percentile, wilson
+from .clustered import ClusteredDifference, ClusteredRate, clustered_rate, paired_difference
+from .stats import holm, mcnemar_exact, median, percentile, wilson
 
 
 @dataclass
 class Rate:
-    """k of n, with its percentage and 95% Wilson interval (in percent)."""
+    """k of n, with its percentage, its 95% Wilson interval over items and its 95% clustered
+    interval over the items' groups (in percent; report/clustered.py says how)."""
 
     k: int = 0
     n: int = 0
+    # (cluster, success) per item added; an item added without a cluster is its own cluster
+    outcomes: list = field(default_factory=list, repr=False)
 
     @property
     def pct(self) -> float | None:
@@ -33,7 +41,18 @@ class Rate:
         bounds = wilson(self.k, self.n)
         return (100 * bounds[0], 100 * bounds[1]) if bounds else None
 
-    def add(self, success: bool) -> None:
+    @cached_property
+    def clustered(self) -> ClusteredRate | None:
+        """Computed once, after the last `add` (reports read it when every item is in)."""
+        return clustered_rate(self.outcomes)
+
+    @property
+    def cluster_ci(self) -> tuple[float, float] | None:
+        rate = self.clustered
+        return (100 * rate.low, 100 * rate.high) if rate else None
+
+    def add(self, success: bool, cluster: object = None) -> None:
+        self.outcomes.append((("item", self.n) if cluster is None else cluster, bool(success)))
         self.n += 1
         self.k += bool(success)
 
@@ -56,6 +75,13 @@ class RunSummary:
     tokens_per_s: float | None = None
     # item id -> (outcome, family_id) for every recorded item; scored ones feed paired tests.
     items: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    # item id -> its group (the cluster of clustered intervals); an item not listed is its own cluster
+    groups: dict[str, str] = field(default_factory=dict)
+    usage: Usage = field(default_factory=Usage)  # what the run's stored generations consumed (cost table)
+
+    def cluster_of(self, item_id: str) -> object:
+        group = self.groups.get(item_id)
+        return ("group", group) if group else ("item", item_id)
 
     @property
     def n_scored(self) -> int:
@@ -91,7 +117,9 @@ class RunSummary:
 
 
 def summarize(store: Store, run: dict, label: str | None = None) -> RunSummary:
-    summary = RunSummary(run=run, label=label or run["model"])
+    summary = RunSummary(
+        run=run, label=label or run["model"], groups=groups_of(store, run), usage=run_usage(store, run["id"])
+    )
     f1_total, latencies, tokens, token_ms = 0.0, [], 0, 0.0
     for row in queries.items(store, run["id"]):
         outcome = row["outcome"]
@@ -100,15 +128,16 @@ def summarize(store: Store, run: dict, label: str | None = None) -> RunSummary:
         if not Outcome.is_scored(outcome):
             continue
         syntax_ok, exec_ok, correct = bool(row["syntax_ok"]), bool(row["exec_ok"]), outcome == "correct"
-        summary.syntax.add(syntax_ok)
-        summary.execution.add(exec_ok)
-        summary.accuracy.add(correct)
-        summary.strict.add(bool(row["strict_match"]))
+        cluster = summary.cluster_of(row["item_id"])
+        summary.syntax.add(syntax_ok, cluster)
+        summary.execution.add(exec_ok, cluster)
+        summary.accuracy.add(correct, cluster)
+        summary.strict.add(bool(row["strict_match"]), cluster)
         if syntax_ok:
-            summary.exec_given_syntax.add(exec_ok)
+            summary.exec_given_syntax.add(exec_ok, cluster)
         if exec_ok:
-            summary.accuracy_given_exec.add(correct)
-        summary.families.setdefault(row["family_id"] or "?", Rate()).add(correct)
+            summary.accuracy_given_exec.add(correct, cluster)
+        summary.families.setdefault(row["family_id"] or "?", Rate()).add(correct, cluster)
         f1_total += row["f1"] or 0.0  # a query that never produced rows earns no partial credit
         if row["gen_ms"] is not None:
             latencies.append(row["gen_ms"])
@@ -122,6 +151,21 @@ def summarize(store: Store, run: dict, label: str | None = None) -> RunSummary:
     if token_ms > 0 and tokens > 0:
         summary.tokens_per_s = tokens / (token_ms / 1000)
     return summary
+
+
+def groups_of(store: Store, run: dict) -> dict[str, str]:
+    """Each item's group as recorded with its verdict; for runs recorded before groups were stored,
+    the groups of the run's suite file if it is still there unchanged; else none (items stand alone)."""
+    groups = item_groups(store, run["id"])
+    if groups or not run.get("suite_path"):
+        return groups
+    try:
+        suite = open_suite(run["suite_path"])
+        if suite.content_hash() != run.get("suite_hash"):
+            return {}
+        return {item.id: item.group_id for item in suite.items(None) if item.group_id}
+    except (HarnessError, OSError, ValueError):
+        return {}
 
 
 def labels_for(runs: list[dict]) -> list[str]:
@@ -147,6 +191,10 @@ class Paired:
     neither: int
     p_value: float
     suites_differ: bool = False
+    clustered: ClusteredDifference | None = None  # B - A with items of one group kept together
+    # Holm-adjusted over every pair of the report (set when it compares three or more runs)
+    p_holm: float | None = None
+    clustered_p_holm: float | None = None
 
     @property
     def acc_a(self) -> float | None:
@@ -184,10 +232,20 @@ def paired_counts(
 
 
 def paired(a: RunSummary, b: RunSummary) -> Paired:
-    return paired_counts(
-        a.scored_correct(), b.scored_correct(), a.label, b.label, a.run.get("suite_hash") != b.run.get("suite_hash")
-    )
+    correct_a, correct_b = a.scored_correct(), b.scored_correct()
+    pair = paired_counts(correct_a, correct_b, a.label, b.label, a.run.get("suite_hash") != b.run.get("suite_hash"))
+    # an item is clustered with its group in either run (the same suite gives both the same groups)
+    clusters = {item: a.cluster_of(item) if item in a.groups else b.cluster_of(item) for item in correct_a}
+    pair.clustered = paired_difference(correct_a, correct_b, clusters)
+    return pair
 
 
 def all_pairs(summaries: list[RunSummary]) -> list[Paired]:
-    return [paired(a, b) for a, b in combinations(summaries, 2)]
+    """Every pair; with more than one pair, both p-values are also Holm-adjusted over all of them."""
+    pairs = [paired(a, b) for a, b in combinations(summaries, 2)]
+    if len(pairs) > 1:
+        for pair, adjusted in zip(pairs, holm([pair.p_value for pair in pairs])):
+            pair.p_holm = adjusted
+        for pair, adjusted in zip(pairs, holm([pair.clustered.p_value if pair.clustered else 1.0 for pair in pairs])):
+            pair.clustered_p_holm = adjusted
+    return pairs

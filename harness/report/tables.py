@@ -1,27 +1,41 @@
 """Report tables: one structure, three renderings (markdown for people, csv and json for machines).
 
-Each `Table` carries machine records (plain numbers, percentages in 0..100) and the
-markdown headers/rows built from the same numbers, so the formats never disagree.
+The structure and the cell formats live in formatting.py, the pairwise table in pairs.py, the
+cost table in cost.py; this module builds the per-run tables and renders a whole report.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
-
-from tabulate import tabulate
 
 from . import queries
-from .summary import Paired, Rate, RunSummary, all_pairs
+from .cost import cost_table
+from .formatting import (
+    Table,
+    duration,
+    interval_cell,
+    num,
+    p_cell,
+    pct,
+    rate_cell,
+    rate_fields,
+    rounded,
+    signed,
+    to_csv,
+)
+from .pairs import pairs_table
+from .summary import RunSummary, all_pairs
 
-TABLES = ("runs", "summary", "conditional", "families", "pairs")
+__all__ = ["TABLES", "Table", "build_tables", "num", "p_cell", "pairs_table", "pct", "rate_cell", "render", "signed"]
+
+TABLES = ("runs", "summary", "conditional", "families", "pairs", "cost")
 
 SUMMARY_NOTE = (
     "Every rate is over all scored items (n); infra errors are listed but never scored. "
-    "Brackets: 95% Wilson interval. Latency: model generation time per item, median and p95 "
+    "Brackets: 95% clustered interval over the items' groups (clusters: paraphrases and synonym variants of "
+    "one question; Wilson over the effective n = n / design effect, t on clusters − 1 df). Design effect: the "
+    "accuracy's clustered variance over the binomial one (floored at 1). Accuracy Wilson (items): the "
+    "item-level 95% Wilson interval, which treats every item as independent. Latency: model generation time per item, median and p95 "
     "(linear interpolation). tok/s: total output tokens / total generation time."
 )
 CONDITIONAL_NOTE = (
@@ -34,78 +48,6 @@ IMPORTED_NOTE = (
     "execution as recorded, accuracy by the harness's comparator on the recorded gold and generated rows; "
     "generation failures recorded (rate limits included) are infra errors, never scored."
 )
-PAIRS_NOTE = (
-    "Paired on the items both runs scored: only A = A correct and B not. p: exact two-sided McNemar "
-    "test on the discordant items (p = 1 when there are none)."
-)
-
-
-@dataclass
-class Table:
-    name: str
-    title: str
-    records: list[dict]
-    md_headers: list[str]
-    md_rows: list[list]
-    note: str = ""
-
-    def markdown(self) -> str:
-        body = (
-            tabulate(self.md_rows, headers=self.md_headers, tablefmt="github", disable_numparse=True)
-            if self.md_rows
-            else "_(none)_"
-        )
-        return f"## {self.title}\n\n{body}\n" + (f"\n{self.note}\n" if self.note else "")
-
-
-# formatting ---------------------------------------------------------------
-def num(value: float, digits: int = 1) -> str:
-    """Rounded half up, as people round by hand (91.25 -> 91.3; Python's format would give 91.2)."""
-    text = str(Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
-    return text[1:] if text.startswith("-") and not text.strip("-0.") else text  # no "-0.0"
-
-
-def signed(value: float, digits: int = 1) -> str:
-    text = num(value, digits)
-    return text if text.startswith("-") else "+" + text
-
-
-def pct(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else num(value, digits)
-
-
-def rate_cell(rate: Rate, interval: bool = True) -> str:
-    percent, bounds = rate.pct, rate.ci
-    if percent is None or bounds is None:
-        return "–"
-    if not interval:
-        return num(percent)
-    return f"{num(percent)} [{num(bounds[0])}, {num(bounds[1])}]"
-
-
-def duration(ms: float | None) -> str:
-    if ms is None:
-        return "–"
-    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
-
-
-def p_cell(p: float | None) -> str:
-    return "–" if p is None else f"{p:.1e}" if p < 1e-4 else f"{p:.4f}"
-
-
-def rounded(value: float | None, digits: int = 4) -> float | None:
-    return None if value is None else round(value, digits)
-
-
-def rate_fields(prefix: str, rate: Rate) -> dict:
-    ci = rate.ci
-    return {
-        f"{prefix}_k": rate.k,
-        f"{prefix}_n": rate.n,
-        f"{prefix}_pct": rounded(rate.pct),
-        f"{prefix}_lo": rounded(ci[0]) if ci else None,
-        f"{prefix}_hi": rounded(ci[1]) if ci else None,
-    }
 
 
 def infra_cell(summary: RunSummary) -> str:
@@ -199,6 +141,7 @@ def summary_table(summaries: list[RunSummary]) -> Table:
                 "run_id": s.run["id"],
                 "model": s.run["model"],
                 "n_scored": s.n_scored,
+                "clusters": s.accuracy.clustered.clusters if s.accuracy.clustered else 0,
                 **rate_fields("syntax", s.syntax),
                 **rate_fields("execution", s.execution),
                 **rate_fields("accuracy", s.accuracy),
@@ -217,9 +160,12 @@ def summary_table(summaries: list[RunSummary]) -> Table:
             [
                 s.label,
                 str(s.n_scored),
-                rate_cell(s.syntax),
-                rate_cell(s.execution),
-                rate_cell(s.accuracy),
+                str(s.accuracy.clustered.clusters) if s.accuracy.clustered else "0",
+                "–" if s.accuracy.clustered is None else num(s.accuracy.clustered.deff, 2),
+                rate_cell(s.syntax, clustered=True),
+                rate_cell(s.execution, clustered=True),
+                rate_cell(s.accuracy, clustered=True),
+                interval_cell(s.accuracy.ci),
                 rate_cell(s.strict, interval=False),
                 "–" if s.f1_mean is None else f"{s.f1_mean:.3f}",
                 f"{duration(s.latency_median_ms)} / {duration(s.latency_p95_ms)}",
@@ -230,9 +176,12 @@ def summary_table(summaries: list[RunSummary]) -> Table:
     headers = [
         "model",
         "n",
+        "clusters",
+        "design effect",
         "syntax %",
         "execution %",
         "accuracy %",
+        "accuracy Wilson (items)",
         "strict %",
         "mean F1",
         "latency p50 / p95",
@@ -296,61 +245,13 @@ def families_table(summaries: list[RunSummary]) -> Table:
                     "pct": rounded(rate.pct),
                     "lo": rounded(rate.ci[0]) if rate.ci else None,
                     "hi": rounded(rate.ci[1]) if rate.ci else None,
+                    "cluster_lo": rounded(rate.cluster_ci[0]) if rate.cluster_ci else None,
+                    "cluster_hi": rounded(rate.cluster_ci[1]) if rate.cluster_ci else None,
                 }
             )
             row.append(f"{pct(rate.pct)} ({rate.k}/{rate.n})")
         rows.append(row)
     return Table("families", "Accuracy by family (% correct, k/n)", records, ["model", *families], rows)
-
-
-def pairs_table(pairs: list[Paired]) -> Table:
-    records, rows = [], []
-    for pair in pairs:
-        records.append(
-            {
-                "a": pair.a,
-                "b": pair.b,
-                "n_shared": pair.n_shared,
-                "both_correct": pair.both,
-                "only_a": pair.only_a,
-                "only_b": pair.only_b,
-                "neither": pair.neither,
-                "acc_a_pct": rounded(pair.acc_a),
-                "acc_b_pct": rounded(pair.acc_b),
-                "delta_points": rounded(pair.delta_points),
-                "mcnemar_p": rounded(pair.p_value, 6) if pair.n_shared else None,
-                "suites_differ": pair.suites_differ,
-            }
-        )
-        rows.append(
-            [
-                pair.a,
-                pair.b + (" (other suite hash)" if pair.suites_differ else ""),
-                str(pair.n_shared),
-                str(pair.both),
-                str(pair.only_a),
-                str(pair.only_b),
-                str(pair.neither),
-                pct(pair.acc_a),
-                pct(pair.acc_b),
-                "–" if pair.delta_points is None else signed(pair.delta_points),
-                p_cell(pair.p_value if pair.n_shared else None),
-            ]
-        )
-    headers = [
-        "A",
-        "B",
-        "n shared",
-        "both correct",
-        "only A",
-        "only B",
-        "neither",
-        "A %",
-        "B %",
-        "B − A (points)",
-        "McNemar p",
-    ]
-    return Table("pairs", "Pairwise comparisons (shared scored items)", records, headers, rows, PAIRS_NOTE)
 
 
 def build_tables(summaries: list[RunSummary]) -> dict[str, Table]:
@@ -362,6 +263,7 @@ def build_tables(summaries: list[RunSummary]) -> dict[str, Table]:
             conditional_table(summaries),
             families_table(summaries),
             pairs_table(all_pairs(summaries)),
+            cost_table(summaries),
         )
     }
 
@@ -376,15 +278,3 @@ def render(tables: dict[str, Table], fmt: str = "md", only: str | None = None) -
     if fmt == "csv":
         return to_csv(tables[only or "summary"].records)
     raise ValueError(f"unknown format {fmt!r}")
-
-
-def to_csv(records: list[dict]) -> str:
-    buffer = io.StringIO()
-    columns = list(dict.fromkeys(key for record in records for key in record))
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for record in records:
-        writer.writerow(
-            {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v for k, v in record.items()}
-        )
-    return buffer.getvalue()

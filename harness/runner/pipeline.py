@@ -25,6 +25,7 @@ from ..judge.outcome import judge_output
 from ..store import Store
 from ..suitegen.model import SuiteItem
 from ..verdict import Outcome, Verdict
+from .budget import CostLimit
 from .gold_memo import GoldMemo
 from .guard import Neo4jLost
 from .healing import crash_verdict
@@ -133,8 +134,9 @@ def run_items(
     limits: Limits,
     on_item: Callable[[str, bool], None],
     server: ServerWatch | None = None,
+    budget: CostLimit | None = None,
 ) -> int:
-    """Generate and judge every item; returns how many were recorded.
+    """Generate and judge every item (or, with a `budget`, those it allows); returns how many were recorded.
 
     `server` watches Neo4j: a server that stops answering is restarted (owned) or ends the run
     (Neo4jLost); without it, a hung server is waited for as long as the driver waits."""
@@ -204,9 +206,14 @@ def run_items(
         with deferred_sigint(stop):
             while True:
                 while not exhausted and len(generating) + len(judging) + len(held) < window:
+                    if budget is not None and budget.must_wait(len(generating)):
+                        break
                     item = next(source, None)
                     if item is None:
                         exhausted = True
+                        break
+                    if budget is not None and not budget.allows(len(generating)):
+                        exhausted = True  # this item stays unrecorded (resume takes it); calls under way finish
                         break
                     generating[submit(gen_pool, _generate, adapter, item)] = item
                 if not generating and not judging and not suspects and not held:
@@ -224,6 +231,8 @@ def run_items(
                 if future in generating:
                     item = generating.pop(future)
                     generation = future.result()
+                    if budget is not None:
+                        budget.add(generation)
                     gold = memo.get(item.cypher)
                     if gold is None and (gold := store.gold_get(fingerprint, item.cypher)):
                         memo.put(item.cypher, gold)
@@ -296,6 +305,7 @@ def _record(
     item_fields = {
         "family_id": item.family_id,
         "template_id": item.template_id,
+        "group_id": item.group_id or None,
         "gen_ms": generation.gen_ms,
         "prompt_tokens": generation.prompt_tokens,
         "output_tokens": generation.output_tokens,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,17 @@ class ImportSummary:
 
 def _published_id(item: RecordedItem) -> str:
     return item.extra.get("original_id", item.id)
+
+
+# OncoGraph's ids: family.template-number, then -S<k> (synonym variant) and -P<k> (paraphrase)
+_BASE_ID = re.compile(r"^(F\d+(?:\.\d+)?-\d+)(?:-[SP]\d+)*$")
+
+
+def published_group(published_id: str) -> str | None:
+    """The group of an OncoGraph item without a suite: its base question (`F2.2-000010-S1-P1` ->
+    `F2.2-000010`), which its synonym variants and paraphrases share; None for other ids."""
+    match = _BASE_ID.match(published_id)
+    return match.group(1) if match else None
 
 
 def _match(path: Path, recorded: list[RecordedItem], suite) -> list[SuiteItem | None]:
@@ -88,6 +100,7 @@ def _records(item: RecordedItem, suite_item: SuiteItem | None, verdict: Verdict)
     item_fields = {
         "family_id": family,
         "template_id": suite_item.template_id if suite_item else None,
+        "group_id": suite_item.group_id if suite_item else published_group(_published_id(item)),
         "gen_ms": item.gen_ms,
         "prompt_tokens": item.input_tokens,
         "output_tokens": item.output_tokens,

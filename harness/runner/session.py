@@ -25,6 +25,7 @@ from ..store.db import now
 from ..store.liveness import Heartbeat, check_not_running_elsewhere, owner_fields
 from ..suitegen.model import Suite, open_suite
 from ..verdict import Outcome
+from .budget import cost_limit_for, spec_price
 from .guard import Neo4jBreaker, Neo4jLost, end_run, fingerprint_or_none, resume_hint
 from .healing import ServerHealer
 from .metadata import HARNESS_VERSION, git_commit, host, options_key
@@ -59,6 +60,7 @@ class RunRequest:
     db_path: str | None = None
     neo4j: str | None = None
     progress: bool = True
+    cost_limit: float | None = None  # USD: stop taking items before the estimated spend passes it
 
 
 @dataclass
@@ -70,6 +72,7 @@ class RunResult:
     recorded: int
     counts: dict = field(default_factory=dict)
     resumed: bool = False
+    note: str | None = None  # why a run stopped early (the cost limit)
 
     @property
     def scored(self) -> int:
@@ -192,6 +195,7 @@ class RunSession:
             else None
         )
         watch = ServerWatch(self.instance, healer) if self.instance else None
+        budget = cost_limit_for(plan.spec, request.cost_limit, store, run_id)
         status = "interrupted"
         reachable = True  # False once the server is known gone: the graph is not checked again
         try:
@@ -210,8 +214,9 @@ class RunSession:
                     limits=plan.limits,
                     on_item=breaker.watching(progress.update),
                     server=watch,
+                    budget=budget,
                 )
-            status = "finished"
+            status = "interrupted" if budget is not None and budget.stopped else "finished"
         except KeyboardInterrupt:
             end_run(store, run_id, status="interrupted")
             raise RunInterrupted(
@@ -247,15 +252,17 @@ class RunSession:
         infra_left = sum(n for outcome, n in counts.items() if not Outcome.is_scored(outcome))
         if status == "finished" and infra_left:
             status = "incomplete"  # `--resume` picks it up again and retries the infra errors
+        note = budget.message(run_id, plan.spec.name) if budget is not None and budget.stopped else None
         end_run(
             store,
             run_id,
             status=status,
             fingerprint_after=graph_after,
             finished_at=now(),
-            error=f"{infra_left} items ended in infra errors; `--resume` retries them" if infra_left else None,
+            error=note
+            or (f"{infra_left} items ended in infra errors; `--resume` retries them" if infra_left else None),
         )
-        return RunResult(run_id=run_id, status=status, recorded=recorded, counts=counts, resumed=resumed)
+        return RunResult(run_id=run_id, status=status, recorded=recorded, counts=counts, resumed=resumed, note=note)
 
     def _graph_after(self, graph_before: str, healer: ServerHealer | None) -> str | None:
         """The graph's fingerprint at the end of a run; None when the server cannot be reached in time.
@@ -281,7 +288,9 @@ class RunSession:
         }
         suite_hash = plan.suite.content_hash()
         options = plan.options()
-        key = options_key(spec_record, suite_hash, options)
+        key = options_key(spec_record, suite_hash, options)  # a price change does not start a new run
+        if spec.price is not None:
+            spec_record["price"] = spec.price
         resumed = None
         if request.run_id:
             resumed = store.get_run(request.run_id)
@@ -299,7 +308,14 @@ class RunSession:
             )
         if resumed:
             check_not_running_elsewhere(resumed)
-            store.update_run(resumed["id"], status="running", finished_at=None, error=None, **owner_fields())
+            store.update_run(
+                resumed["id"],
+                status="running",
+                finished_at=None,
+                error=None,
+                model_spec=spec_record,  # the same options (the key says so); the price may be new
+                **owner_fields(),
+            )
             return resumed, True
         run_id = store.create_run(
             model=spec.name,
@@ -354,6 +370,11 @@ def _plan(request: RunRequest, spec: ModelSpec, suite_name: str, extra_options: 
 def run(request: RunRequest) -> RunResult:
     """Evaluate one model over a suite split; every failure before the first item leaves no run row."""
     spec = load_spec(request.model)
+    if request.cost_limit is not None and spec_price(spec) is None:
+        raise InputError(
+            f"--cost-limit needs a price: model {spec.name!r} has no [price] table in its spec "
+            "(input_per_million / output_per_million USD, or per_hour)"
+        )
     plan = _plan(request, spec, request.suite)
     with RunSession(request) as session:
         graph_before = session.check_graph(plan.suite)
@@ -397,6 +418,7 @@ def rescore(
         adapter=spec_data.get("adapter", "stored"),
         options=spec_data.get("options", {}),
         description=spec_data.get("description", ""),
+        price=spec_data.get("price"),
     )
     options = json.loads(original["options"] or "{}")
     request = RunRequest(

@@ -150,3 +150,9 @@ def add_run_owner_and_heartbeat(db):
     """Who runs a run (host, pid, process start time) and when it last showed signs of life."""
     for column, kind in (("owner_host", str), ("owner_pid", int), ("owner_started", str), ("heartbeat_at", str)):
         db["runs"].add_column(column, kind)
+
+
+@migrations()
+def add_result_group_id(db):
+    """The item's group (paraphrases and synonym variants of one question): the cluster of clustered intervals."""
+    db["results"].add_column("group_id", str)

@@ -84,7 +84,7 @@
         var pct = rec[m + "_pct"];
         if (pct !== null && pct !== undefined) {
           root.appendChild(svg("rect", { x: left, y: y + 2, width: Math.max(0, x(pct) - left), height: rowH - 4, "class": "bar-" + m }));
-          var lo = rec[m + "_lo"], hi = rec[m + "_hi"], mid = y + rowH / 2;
+          var lo = rec[m + "_cluster_lo"] == null ? rec[m + "_lo"] : rec[m + "_cluster_lo"], hi = rec[m + "_cluster_hi"] == null ? rec[m + "_hi"] : rec[m + "_cluster_hi"], mid = y + rowH / 2;
           root.appendChild(svg("line", { x1: x(lo), x2: x(hi), y1: mid, y2: mid, "class": "whisker" }));
           root.appendChild(svg("line", { x1: x(lo), x2: x(lo), y1: y + 2, y2: y + rowH - 2, "class": "whisker" }));
           root.appendChild(svg("line", { x1: x(hi), x2: x(hi), y1: y + 2, y2: y + rowH - 2, "class": "whisker" }));
@@ -97,7 +97,7 @@
     });
     var box = $("bars");
     box.appendChild(root);
-    box.appendChild(el("p", "Bars: syntax, execution and accuracy over all scored items; whiskers: 95% Wilson interval.", "note"));
+    box.appendChild(el("p", "Bars: syntax, execution and accuracy over all scored items; whiskers: 95% clustered interval over the items' groups.", "note"));
   }
 
   // token diff of gold vs generated Cypher -----------------------------------
