@@ -25,6 +25,7 @@ else:  # pragma: no cover
 
 from ..errors import InputError, ModelUnavailable
 from ..names import plain_name
+from ..redact import remember_spec_options
 from .base import ModelSpec, validate_options
 from .registry import ADAPTERS, adapter_class
 
@@ -61,6 +62,7 @@ def read_spec_file(path: Path) -> ModelSpec:
         raise InputError(f"{path}: `description` must be a string")
     spec = ModelSpec(name=path.stem, adapter=adapter, options=dict(options), path=str(path), description=description)
     validate_options(adapter_class(adapter).Options, spec.options, str(path))
+    remember_spec_options(spec.options)  # its key and URL credentials are never stored or shown
     return spec
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import HarnessError
 from ..store import Store, default_db_path
+from ..store.health import store_error
 from ..store.liveness import observed
 
 __all__ = ["get_run", "item_details", "items", "latest_run_of", "open_store", "parse_json", "reading", "select_runs"]
@@ -40,6 +42,8 @@ def reading(path: str | Path | None = None) -> Iterator[Store]:
     store = open_store(path)
     try:
         yield store
+    except sqlite3.DatabaseError as exc:  # damage the quick check on opening did not reach: still one line
+        raise store_error(store.path, exc) from None
     finally:
         store.close()
 
