@@ -15,7 +15,7 @@ from ..errors import Neo4jUnavailable
 from ..paths import home_dir
 from . import docker as docker_backend
 from . import jvm
-from .instance import Neo4jInstance, clear_record, load_record, save_record, terminate_pid
+from .instance import Neo4jInstance, clear_record, load_record, save_record, state_lock, terminate_pid
 from .version import NEO4J_VERSION
 
 BACKENDS = ("auto", "uri", "docker", "jvm")
@@ -168,6 +168,11 @@ def ephemeral(backend: str = "jvm", settings: jvm.ServerSettings | None = None):
 
 def up(option: str | None, settings: jvm.ServerSettings | None = None) -> tuple[Neo4jInstance, bool]:
     """`db up`: reuse the recorded server if alive, else start one and record it. Returns (instance, reused)."""
+    with state_lock("db up"):
+        return _up(option, settings)
+
+
+def _up(option: str | None, settings: jvm.ServerSettings | None) -> tuple[Neo4jInstance, bool]:
     existing = load_record()
     if existing and is_alive(existing):
         return existing, True
@@ -190,12 +195,13 @@ def is_alive(instance: Neo4jInstance) -> bool:
 
 
 def down() -> Neo4jInstance | None:
-    instance = load_record()
-    if instance is None:
-        return None
-    stop(instance)
-    clear_record()
-    return instance
+    with state_lock("db down"):
+        instance = load_record()
+        if instance is None:
+            return None
+        stop(instance)
+        clear_record()
+        return instance
 
 
 def current(option: str | None = None) -> Neo4jInstance:

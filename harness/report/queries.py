@@ -20,6 +20,10 @@ from ..store.liveness import observed
 
 __all__ = ["get_run", "item_details", "items", "latest_run_of", "open_store", "parse_json", "reading", "select_runs"]
 
+# Runs a listing may pick by default: an import counts only once its last item is in (a killed or
+# interrupted import is never shown as the model's result; `--run ID` still shows it, with its status).
+WHOLE = "(imported_from is null or status = 'imported')"
+
 # The columns the report needs per item; detail and raw text are read only by `show`.
 ITEM_COLUMNS = (
     "item_id, family_id, template_id, outcome, scored, syntax_ok, exec_ok, match, strict_match, f1, "
@@ -62,7 +66,7 @@ def select_runs(store: Store, run_ids: tuple[str, ...] | list[str] = ()) -> list
     runs = [
         observed(run)
         for run in store.db.query(
-            "select * from runs where id in (select max(id) from runs group by model) order by model, id"
+            f"select * from runs where id in (select max(id) from runs where {WHOLE} group by model) order by model, id"
         )
     ]
     if not runs:
@@ -71,7 +75,7 @@ def select_runs(store: Store, run_ids: tuple[str, ...] | list[str] = ()) -> list
 
 
 def latest_run_of(store: Store, model: str) -> dict:
-    rows = list(store.db.query("select * from runs where model = ? order by id desc limit 1", [model]))
+    rows = list(store.db.query(f"select * from runs where model = ? and {WHOLE} order by id desc limit 1", [model]))
     if not rows:
         raise HarnessError(f"no run of model {model!r} in {store.path}")
     return observed(rows[0])

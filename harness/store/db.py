@@ -234,10 +234,23 @@ class Store:
 
     # ------------------------------------------------------------------
     def _write(self, work) -> None:
+        """`work` in one transaction that takes the write lock first (BEGIN IMMEDIATE): a deferred one that
+        has read before writing gets SQLITE_BUSY at once, without the busy timeout, when another writer holds it."""
         started = time.monotonic()
+        conn = self.db.conn
         try:
-            with self.db.atomic():
-                work()
+            if conn.in_transaction:
+                with self.db.atomic():
+                    work()
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                work()  # sqlite-utils steps inside it nest as savepoints
+            except BaseException:
+                if conn.in_transaction:
+                    conn.rollback()
+                raise
+            conn.commit()
         except sqlite3.DatabaseError as exc:
             raise store_error(self.path, exc, time.monotonic() - started) from None
 

@@ -1,8 +1,8 @@
 """Whether a results database can be trusted and used now: whole, readable in full, not held by another process.
 
 Every failure here is one `HarnessError` line that says what is wrong and what to do:
-- damage (garbage in a page, missing index rows) is found by `PRAGMA quick_check` when a store is
-  opened, within QUICK_CHECK_BUDGET_S (a database too large to check in that time is used
+- damage (garbage in a page, missing index rows) is found by `PRAGMA integrity_check` (or, for a
+  file over FULL_CHECK_MAX_BYTES, `quick_check`) when a store is opened, within QUICK_CHECK_BUDGET_S (a database too large to check in that time is used
   unchecked rather than making every command slow); the message names `PRAGMA integrity_check`
   and the recovery, `sqlite3 .recover`;
 - a database on a read-only mount with a write-ahead log beside it is opened so the log is read
@@ -22,6 +22,7 @@ from pathlib import Path
 from ..errors import HarnessError
 
 QUICK_CHECK_BUDGET_S = 2.0
+FULL_CHECK_MAX_BYTES = 32 * 1024 * 1024  # below this, integrity_check (also index vs table) fits the budget
 BUSY_TIMEOUT_S = 5.0
 
 
@@ -39,11 +40,17 @@ def damaged(path: Path, detail: str) -> HarnessError:
 
 
 def quick_check(conn: sqlite3.Connection, path: Path, budget_s: float = QUICK_CHECK_BUDGET_S) -> bool:
-    """Raise on damage; True when checked, False when the check did not finish within `budget_s`."""
+    """Raise on damage; True when checked, False when the check did not finish within `budget_s`.
+
+    A small file gets `integrity_check` (which also finds index rows missing for table rows, so
+    counts by outcome would be wrong); a larger one `quick_check` (pages, records, no index content).
+    """
     deadline = time.monotonic() + budget_s
+    size = path.stat().st_size if path.exists() else 0
+    pragma = "integrity_check" if size <= FULL_CHECK_MAX_BYTES else "quick_check"
     conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 20_000)
     try:
-        rows = conn.execute("PRAGMA quick_check(20)").fetchall()
+        rows = conn.execute(f"PRAGMA {pragma}(20)").fetchall()
     except sqlite3.OperationalError as exc:
         if "interrupted" in str(exc):
             return False
