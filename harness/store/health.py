@@ -35,7 +35,7 @@ def damaged(path: Path, detail: str) -> HarnessError:
     return HarnessError(
         f"{path} is damaged ({' '.join(detail.split())[:200]}): see the damage with "
         f"`sqlite3 {path} 'PRAGMA integrity_check'`; recover what is left with "
-        f"`sqlite3 {path} .recover | sqlite3 recovered.db` and use --db recovered.db"
+        f"`sqlite3 {path} .recover | sqlite3 recovered.db` (`.dump` where .recover fails) and use --db recovered.db"
     )
 
 
