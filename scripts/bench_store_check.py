@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness.store import Store  # noqa: E402
-from tests.report_fixtures import add_run, outcomes  # noqa: E402
+from harness.store import Store
+from tests.report_fixtures import add_run, outcomes
 
 
 def main() -> None:
