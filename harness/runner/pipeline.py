@@ -140,6 +140,7 @@ def run_items(
     source = iter(items)
     exhausted = False
     stop = threading.Event()
+    stopped: BaseException
     memo = GoldMemo()
 
     def submit(pool: ThreadPoolExecutor, *call) -> Future:
@@ -198,7 +199,22 @@ def run_items(
                 _record_in_flight(store, run_id, fingerprint, generating, judging, attempts, str(exc))
             gen_pool.shutdown(wait=False, cancel_futures=True)
             judge_pool.shutdown(wait=False, cancel_futures=True)
-            raise
+            if not isinstance(exc, KeyboardInterrupt):
+                raise
+            stopped = exc
+    # A stop signal: the pools have let the calls under way finish; the items judged meanwhile are recorded
+    # (the others were never sent, or their answer is redone by --resume).
+    for future, (item, generation) in judging.items():
+        if future.done() and not future.cancelled() and future.exception() is None:
+            verdict, fresh = future.result()
+            gold = None if fresh is None else {"fingerprint": fingerprint, "cypher": item.cypher, **fresh}
+            attempts[item.id] = attempts.get(item.id, 0) + 1
+            _record(store, run_id, item, generation, verdict, gold, attempts[item.id])
+            try:
+                on_item(verdict.outcome.value, verdict.scored)  # counts it; the breaker may not replace the stop
+            except Neo4jLost:
+                pass
+    raise stopped
 
 
 def _record_in_flight(
