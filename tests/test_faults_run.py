@@ -49,9 +49,9 @@ def test_a_run_that_fails_on_a_locked_database_is_not_left_running(tiny_graph, t
     blocker.close()
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 1 and "Traceback" not in stderr, stderr
-    assert len(error_lines(stderr)) == 1 and "is locked by another process" in stderr, stderr
+    assert len(error_lines(stderr)) == 1 and "is locked by pid" in stderr and "--resume" in stderr, stderr
     run = Store(db).runs()[0]
-    assert run["status"] == "failed" and "locked" in run["error"], run
+    assert run["status"] == "interrupted" and "locked" in run["error"], run  # resumable, not failed
 
 
 def test_rescore_refuses_a_run_that_is_still_running(store):

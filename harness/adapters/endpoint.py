@@ -14,11 +14,13 @@ import json
 import os
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from pydantic import Field
 
 from ..errors import ModelUnavailable
+from ..redact import clip, redact_text, remember, without_credentials
 from .base import Adapter, Generation
 from .fewshot import FewShot, FewShotOptions
 from .prompting import read_prompt, sha256_text
@@ -28,6 +30,12 @@ from .retry import CallFailed, Fail, RateLimiter, Retry, RetryOptions, call_with
 def _reason(exc: BaseException) -> str:
     reason = getattr(exc, "reason", exc)
     return str(reason) or type(reason).__name__
+
+
+def _under(base_url: str, path: str) -> str:
+    """`path` below the API root, keeping the root's query string (`?key=...` gateways) at the end."""
+    parts = urllib.parse.urlsplit(base_url)
+    return urllib.parse.urlunsplit(parts._replace(path=parts.path.rstrip("/") + path))
 
 
 class EndpointOptions(RetryOptions, FewShotOptions):
@@ -62,7 +70,8 @@ class EndpointAdapter(Adapter):
     def __init__(self, spec, context=None):
         super().__init__(spec, context)
         o = self.options
-        self.base_url = o.base_url.rstrip("/")
+        # credentials in the URL (user:KEY@) travel as an Authorization header, never in what is stored or shown
+        self.base_url, self._basic_auth = without_credentials(o.base_url.rstrip("/"))
         self.max_concurrency = o.max_concurrency
         self.system_prompt = read_prompt(spec, o.system_prompt_file) if o.system_prompt_file else None
         self.limiter = RateLimiter(o.rpm)
@@ -70,21 +79,28 @@ class EndpointAdapter(Adapter):
 
     def _headers(self) -> dict:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self._basic_auth:
+            headers["Authorization"] = self._basic_auth
         env = self.options["api_key_env"]
         if env:
             if not os.environ.get(env):
                 raise ModelUnavailable(f"model {self.spec.name!r}: set {env} (the server's API key)")
+            remember(os.environ[env])
             headers["Authorization"] = f"Bearer {os.environ[env]}"
         return headers
 
     @classmethod
     def readiness(cls, spec):
-        base = str(spec.options.get("base_url") or EndpointOptions.model_fields["base_url"].default).rstrip("/")
+        url, basic = without_credentials(
+            str(spec.options.get("base_url") or EndpointOptions.model_fields["base_url"].default).rstrip("/")
+        )
+        base = redact_text(url)
         env = spec.options.get("api_key_env")
         if env and not os.environ.get(env):
             return False, f"no API key: set {env}"
         try:
-            with urllib.request.urlopen(f"{base}/models", timeout=2) as response:
+            request = urllib.request.Request(_under(url, "/models"), headers={"Authorization": basic} if basic else {})
+            with urllib.request.urlopen(request, timeout=2) as response:
                 response.read()
         except urllib.error.HTTPError as exc:
             if exc.code in (401, 403):
@@ -106,7 +122,7 @@ class EndpointAdapter(Adapter):
 
     def describe(self):
         info = {
-            "base_url": self.base_url,
+            "base_url": redact_text(self.base_url),
             "model": self.options["model"],
             "max_concurrency": self.max_concurrency,
             "decoding": {k: self.options[k] for k in ("temperature", "top_p", "seed", "max_tokens", "extra_body")},
@@ -114,7 +130,8 @@ class EndpointAdapter(Adapter):
             "fewshot": self.fewshot.describe(),
         }
         try:
-            with urllib.request.urlopen(f"{self.base_url}/models", timeout=5) as response:
+            request = urllib.request.Request(_under(self.base_url, "/models"), headers=self._headers())
+            with urllib.request.urlopen(request, timeout=5) as response:
                 info["server_models"] = [m.get("id") for m in json.load(response).get("data", [])]
         except (urllib.error.URLError, OSError, ValueError, AttributeError):
             pass
@@ -149,13 +166,15 @@ class EndpointAdapter(Adapter):
         timing: dict = {}
 
         def call():
-            request = urllib.request.Request(f"{self.base_url}/chat/completions", data=data, headers=headers)
+            request = urllib.request.Request(_under(self.base_url, "/chat/completions"), data=data, headers=headers)
             timing["attempt"] = time.perf_counter()
             with urllib.request.urlopen(request, timeout=self.options.timeout_s) as response:
                 return json.load(response)
 
         try:
-            payload, retries = call_with_retries(call, self._classify, self.options, self.limiter, self.base_url)
+            payload, retries = call_with_retries(
+                call, self._classify, self.options, self.limiter, redact_text(self.base_url)
+            )
             return self._parse(payload, (time.perf_counter() - timing["attempt"]) * 1000, retries, started)
         except CallFailed as exc:
             return Generation(infra_error=str(exc), retries=exc.retries)
@@ -163,9 +182,11 @@ class EndpointAdapter(Adapter):
     def _classify(self, exc: Exception) -> Retry | Fail | None:
         """Which failures the retry loop may retry; the loop itself lives in retry.py."""
         if isinstance(exc, urllib.error.HTTPError):
-            text = exc.read().decode("utf-8", "replace")[:300]
+            text = clip(exc.read().decode("utf-8", "replace"), 300)  # redacted before it is cut: no half key kept
             if exc.code == 404:
-                return Fail(f"model unavailable: {self.options.model} at {self.base_url} (HTTP 404: {text})")
+                return Fail(
+                    f"model unavailable: {self.options.model} at {redact_text(self.base_url)} (HTTP 404: {text})"
+                )
             if exc.code not in (408, 429) and exc.code < 500:
                 return Fail(f"server refused the request: HTTP {exc.code}: {text}")
             return Retry(f"HTTP {exc.code}: {text}", parse_retry_after(exc.headers.get("Retry-After")))
@@ -176,7 +197,7 @@ class EndpointAdapter(Adapter):
         if isinstance(exc, http.client.HTTPException):
             return Retry(f"broken response: {type(exc).__name__} {exc}")
         if isinstance(exc, ValueError):  # a 200 that is not JSON
-            return Fail(f"{self.base_url}: not an OpenAI chat completion ({exc})")
+            return Fail(f"{redact_text(self.base_url)}: not an OpenAI chat completion ({exc})")
         return None
 
     @staticmethod
@@ -186,7 +207,7 @@ class EndpointAdapter(Adapter):
             text = choice["message"].get("content")
         except (KeyError, IndexError, TypeError, AttributeError):
             return Generation(
-                infra_error=f"not an OpenAI chat completion: {json.dumps(payload)[:300]}", retries=retries
+                infra_error=f"not an OpenAI chat completion: {clip(json.dumps(payload), 300)}", retries=retries
             )
         usage = payload.get("usage") or {}
         return Generation(

@@ -23,6 +23,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..errors import ModelUnavailable
+from ..redact import redact_text, remember, remember_url
 from .base import Adapter, Generation
 from .fewshot import FewShot, FewShotOptions, inline_block
 from .prompting import read_prompt, render, sha256_text
@@ -58,6 +59,7 @@ def api_key(spec) -> tuple[str | None, str]:
     names = (spec.options["api_key_env"],) if spec.options.get("api_key_env") else KEY_VARS
     for name in names:
         if os.environ.get(name):
+            remember(os.environ[name])  # never stored or shown (harness/redact.py)
             return os.environ[name], name
     return None, " or ".join(names)
 
@@ -103,6 +105,7 @@ class GeminiAdapter(Adapter):
         self.fewshot = FewShot(spec, o, self.context)
         self.max_concurrency = o.max_concurrency
         self.base_url = o.base_url or os.environ.get(BASE_URL_VAR) or None
+        remember_url(self.base_url)
         self.prompts = {key: read_prompt(spec, o[f"{key}_prompt_file"]) for key in ("expand", "cypher", "single")}
         self.limiter = RateLimiter(o.rpm)
         self._client = None
@@ -144,7 +147,7 @@ class GeminiAdapter(Adapter):
         return {
             "model": self.options.model,
             "mode": self.options.mode,
-            "base_url": self.base_url,
+            "base_url": redact_text(self.base_url) if self.base_url else None,
             "rpm": self.options.rpm,
             "temperature": self.options.temperature,
             "prompts_sha256": {k: sha256_text(v) for k, v in self.prompts.items()},

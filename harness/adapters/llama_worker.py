@@ -67,8 +67,27 @@ def _crash_hook(incarnation: int) -> None:
         os.kill(os.getpid(), signal.Signals[name])
 
 
-def _serve(conn, spec_fields: dict, incarnation: int) -> None:
+PARENT_POLL_S = 0.5
+
+
+def _end_with_parent(parent_pid: int) -> None:
+    """The worker never outlives the run: stop signals are the parent's to handle (it closes the worker
+    when the run ends), and when the parent is gone (even SIGKILLed) the worker exits within PARENT_POLL_S."""
+    for number in (signal.SIGINT, signal.SIGHUP):
+        signal.signal(number, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_POLL_S)
+        os._exit(0)  # mid-generation: nothing to clean up, and no one left to answer
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _serve(conn, spec_fields: dict, incarnation: int, parent_pid: int | None = None) -> None:
     """The worker's main loop: load, report, then answer one completion per request until told to stop."""
+    if parent_pid is not None:
+        _end_with_parent(parent_pid)
     spec = ModelSpec(**spec_fields)
     engine = LlamaCppAdapter(spec)
     try:
@@ -87,7 +106,10 @@ def _serve(conn, spec_fields: dict, incarnation: int) -> None:
         if first:
             _crash_hook(incarnation)
             first = False
-        conn.send(("done", asdict(engine.complete(messages))))
+        try:
+            conn.send(("done", asdict(engine.complete(messages))))
+        except (BrokenPipeError, EOFError, OSError):
+            break  # the parent is gone: no one to answer, and nothing to print
     engine.close()
 
 
@@ -118,7 +140,10 @@ class WorkerLlamaCpp(LlamaCppAdapter):
             "path": self.spec.path,
         }
         process = context.Process(
-            target=_serve, args=(child, fields, self._incarnation), name=f"llama-{self.spec.name}", daemon=True
+            target=_serve,
+            args=(child, fields, self._incarnation, os.getpid()),
+            name=f"llama-{self.spec.name}",
+            daemon=True,
         )
         process.start()
         child.close()

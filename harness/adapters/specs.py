@@ -27,6 +27,7 @@ else:  # pragma: no cover
 
 from ..errors import InputError, ModelUnavailable
 from ..names import plain_name
+from ..redact import remember_spec_options
 from .base import ModelSpec, validate_options
 from .pricing import parse_price
 from .registry import adapter_class, adapter_names
@@ -59,7 +60,9 @@ def read_spec_file(path: Path) -> ModelSpec:
     options = data.get("options", {})
     if not isinstance(options, dict):
         raise InputError(f"{path}: [options] must be a table")
-    extra = {k: v for k, v in data.items() if k not in ("adapter", "package", "options", "description", "card", "price")}
+    extra = {
+        k: v for k, v in data.items() if k not in ("adapter", "package", "options", "description", "card", "price")
+    }
     if extra:
         raise InputError(f"{path}: unknown key(s) {', '.join(sorted(extra))} (put adapter options under [options])")
     description = data.get("description", "")
@@ -80,6 +83,7 @@ def read_spec_file(path: Path) -> ModelSpec:
     except ModelUnavailable as exc:
         raise InputError(f"{path}: {exc}") from None
     validate_options(adapter_type.Options, spec.options, str(path))
+    remember_spec_options(spec.options)  # its key and URL credentials are never stored or shown
     return spec
 
 

@@ -13,6 +13,8 @@ import click
 
 from .. import __version__
 from ..errors import HarnessError
+from ..interrupts import signum_of, stop_signals_raise
+from ..redact import redact_text
 
 # command name -> "module:attribute" in harness/cli/; imported only when the command runs,
 # so `harness run` does not pay for plotting, suite generation or report imports.
@@ -49,15 +51,16 @@ class HarnessGroup(click.Group):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with stop_signals_raise():  # SIGTERM and SIGHUP end a command as Ctrl-C does
+                return super().invoke(ctx)
         except HarnessError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(redact_text(f"Error: {exc}"), err=True)
             if exc.detail:
-                click.echo(exc.detail, err=True)
+                click.echo(redact_text(exc.detail), err=True)
             sys.exit(1)
         except KeyboardInterrupt as exc:
-            click.echo(f"Interrupted: {exc}" if str(exc) else "Interrupted.", err=True)
-            sys.exit(130)
+            click.echo(redact_text(f"Interrupted: {exc}") if str(exc) else "Interrupted.", err=True)
+            sys.exit(128 + signum_of(exc))  # 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP
 
 
 @click.group(cls=HarnessGroup)

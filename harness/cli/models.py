@@ -9,6 +9,7 @@ import click
 from ..adapters.registry import adapter_class, adapter_entry, registered
 from ..adapters.specs import BrokenSpec, list_specs, load_spec
 from ..errors import HarnessError
+from ..redact import redact_text
 from .options import json_option
 
 
@@ -38,6 +39,7 @@ def _row(spec) -> dict:
     if isinstance(spec, BrokenSpec):  # listed with its error; the other specs are still shown
         return {"name": spec.name, "adapter": "?", "from": "?", "ready": False, "detail": spec.error, "spec": spec.path}
     ready, detail = readiness(spec)
+    detail = redact_text(detail)
     return {
         "name": spec.name,
         "adapter": spec.adapter,

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from ..redact import redact_text
 from ..report import TABLES, build_report, queries, render
 from ..report import compare as compare_lib
 from ..report import gate as gate_lib
@@ -59,6 +60,7 @@ def report(run_ids, fmt, table, output, plot_path, db_path):
     with queries.reading(db_path) as store:
         summaries, tables = build_report(store, run_ids)
         text = build_html(store, summaries, tables) if fmt == "html" else render(tables, fmt, table)
+    text = redact_text(text)  # rows stored by an older harness may still hold a key this one knows
     if output:
         written = write_report_file(text if fmt == "csv" else text + "\n", output)
         click.echo(f"wrote {written}", err=True)
@@ -210,7 +212,9 @@ def show(run, item, as_json, db_path):
     with queries.reading(db_path) as store:
         record = triage_lib.item_record(store, queries.get_run(store, run), item)
     click.echo(
-        json.dumps(record, indent=2, ensure_ascii=False, default=str) if as_json else triage_lib.render_item(record),
+        redact_text(
+            json.dumps(record, indent=2, ensure_ascii=False, default=str) if as_json else triage_lib.render_item(record)
+        ),
         nl=as_json,
     )
 
@@ -227,7 +231,9 @@ def triage(run, examples, fmt, db_path):
     with queries.reading(db_path) as store:
         data = triage_lib.triage(store, queries.get_run(store, run), examples)
     click.echo(
-        json.dumps(data, indent=2, ensure_ascii=False) if fmt == "json" else triage_lib.render_triage(data),
+        redact_text(
+            json.dumps(data, indent=2, ensure_ascii=False) if fmt == "json" else triage_lib.render_triage(data)
+        ),
         nl=fmt == "json",
     )
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..errors import Neo4jUnavailable
 from ..paths import home_dir
+
+STATE_LOCK_WAIT_S = 300.0  # longer than a JVM takes to start (180 s at most)
 
 
 @dataclass
@@ -120,3 +126,34 @@ def load_record() -> Neo4jInstance | None:
 
 def clear_record() -> None:
     record_path().unlink(missing_ok=True)
+
+
+@contextmanager
+def state_lock(what: str, wait_s: float = STATE_LOCK_WAIT_S) -> Iterator[None]:
+    """One `db up` or `db down` at a time per state folder: two at once would start two servers and record
+    one, leaving the other running with its data folder. The second waits, then sees the first's record."""
+    path = home_dir() / "state.lock"
+    with open(path, "a+") as handle:
+        started = time.monotonic()
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() - started > wait_s:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    raise Neo4jUnavailable(
+                        f"the state folder {path.parent} is held by {holder}; waited {wait_s:.0f}s: "
+                        "let it finish, or stop that process"
+                    ) from None
+                time.sleep(0.2)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} (`harness {what}`, since {time.strftime('%H:%M:%S')})")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)

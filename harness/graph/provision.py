@@ -16,7 +16,7 @@ from ..paths import home_dir
 from . import docker as docker_backend
 from . import jvm
 from .driver import answers
-from .instance import Neo4jInstance, clear_record, kill_pid, load_record, save_record, terminate_pid
+from .instance import Neo4jInstance, clear_record, kill_pid, load_record, save_record, state_lock, terminate_pid
 from .version import NEO4J_VERSION
 
 BACKENDS = ("auto", "uri", "docker", "jvm")
@@ -204,6 +204,11 @@ def ephemeral(backend: str = "jvm", settings: jvm.ServerSettings | None = None):
 
 def up(option: str | None, settings: jvm.ServerSettings | None = None) -> tuple[Neo4jInstance, bool]:
     """`db up`: reuse the recorded server if alive, else start one and record it. Returns (instance, reused)."""
+    with state_lock("db up"):
+        return _up(option, settings)
+
+
+def _up(option: str | None, settings: jvm.ServerSettings | None) -> tuple[Neo4jInstance, bool]:
     existing = load_record()
     if existing and is_alive(existing):
         if answers(existing):
@@ -229,12 +234,13 @@ def is_alive(instance: Neo4jInstance) -> bool:
 
 
 def down() -> Neo4jInstance | None:
-    instance = load_record()
-    if instance is None:
-        return None
-    stop(instance)
-    clear_record()
-    return instance
+    with state_lock("db down"):
+        instance = load_record()
+        if instance is None:
+            return None
+        stop(instance)
+        clear_record()
+        return instance
 
 
 def current(option: str | None = None) -> Neo4jInstance:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,9 +16,14 @@ from pathlib import Path
 from ..errors import HarnessError
 from ..inputs import not_a_file
 from ..store import Store, default_db_path
+from ..store.health import store_error
 from ..store.liveness import observed
 
 __all__ = ["get_run", "item_details", "items", "latest_run_of", "open_store", "parse_json", "reading", "select_runs"]
+
+# Runs a listing may pick by default: an import counts only once its last item is in (a killed or
+# interrupted import is never shown as the model's result; `--run ID` still shows it, with its status).
+WHOLE = "(imported_from is null or status = 'imported')"
 
 # The columns the report needs per item; detail and raw text are read only by `show`.
 ITEM_COLUMNS = (
@@ -43,6 +49,8 @@ def reading(path: str | Path | None = None) -> Iterator[Store]:
     store = open_store(path)
     try:
         yield store
+    except sqlite3.DatabaseError as exc:  # damage the quick check on opening did not reach: still one line
+        raise store_error(store.path, exc) from None
     finally:
         store.close()
 
@@ -61,7 +69,7 @@ def select_runs(store: Store, run_ids: tuple[str, ...] | list[str] = ()) -> list
     runs = [
         observed(run)
         for run in store.db.query(
-            "select * from runs where id in (select max(id) from runs group by model) order by model, id"
+            f"select * from runs where id in (select max(id) from runs where {WHOLE} group by model) order by model, id"
         )
     ]
     if not runs:
@@ -70,7 +78,7 @@ def select_runs(store: Store, run_ids: tuple[str, ...] | list[str] = ()) -> list
 
 
 def latest_run_of(store: Store, model: str) -> dict:
-    rows = list(store.db.query("select * from runs where model = ? order by id desc limit 1", [model]))
+    rows = list(store.db.query(f"select * from runs where model = ? and {WHOLE} order by id desc limit 1", [model]))
     if not rows:
         raise HarnessError(f"no run of model {model!r} in {store.path}")
     return observed(rows[0])

@@ -16,6 +16,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 from ..errors import HarnessError
 from ..graph.driver import PROBE_S, call_with_deadline
 from ..graph.fingerprint import GraphState, fingerprint_since
+from ..store.health import StoreUnavailable
 
 FINAL_WRITE_WAIT_S = 30.0
 
@@ -81,7 +82,21 @@ def end_run(store, run_id: str, **fields) -> None:
         try:
             store.update_run(run_id, **fields)
             return
-        except HarnessError:
-            if time.monotonic() > deadline:
+        except HarnessError as exc:
+            if time.monotonic() > deadline or "locked" not in str(exc):  # a full disk does not clear by waiting
                 raise
             time.sleep(0.5)
+
+
+def store_lost(store, run_id: str, model: str, exc: StoreUnavailable) -> StoreUnavailable:
+    """The store took no more writes (locked too long, disk full): the run ends `interrupted`, and the
+    message names it and how to continue. Where even that status cannot be written, listings show the
+    run `abandoned` once this process has exited, and `--resume` takes it over all the same."""
+    try:
+        end_run(store, run_id, status="interrupted", error=str(exc))
+        unsaved = ""
+    except HarnessError:
+        unsaved = " (its status could not be written either; listings show it `abandoned`)"
+    return StoreUnavailable(
+        f"{exc}; run {run_id} is interrupted{unsaved}: continue it with `harness run --model {model} --resume`"
+    )

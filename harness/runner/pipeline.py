@@ -12,7 +12,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -32,6 +32,7 @@ from .healing import crash_verdict
 from .watch import ServerWatch
 
 GOLD_TIMEOUT_S = 30.0
+STOP_GRACE_S = 5.0  # beyond the query timeout, how long a stop waits for the queries under way
 GOLD_ROW_CAP = 100_000
 POLL_S = 0.25  # how long the main thread waits for a finished future before it looks at Ctrl-C again
 
@@ -258,6 +259,17 @@ def run_items(
     except BaseException as exc:
         for future in [*generating, *judging]:
             future.cancel()
+        if isinstance(exc, KeyboardInterrupt):
+            # A stop signal (Ctrl-C, SIGTERM, SIGHUP): the judge calls under way finish, each within its
+            # query timeout, and are recorded; the others were never sent, or --resume redoes them.
+            wait(list(judging), timeout=limits.timeout_s + STOP_GRACE_S)
+            for future, (item, generation) in judging.items():
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    verdict, fresh_gold = future.result()
+                    try:
+                        record(item, generation, verdict, fresh_gold)
+                    except Neo4jLost:
+                        pass  # counted; the breaker may not replace the stop
         sever(driver)  # threads blocked on a server that stopped answering end now, not when it wakes
         if isinstance(exc, Neo4jLost):
             _record_in_flight(store, run_id, fingerprint, generating, judging, [*suspects, *held], attempts, str(exc))

@@ -4,6 +4,11 @@ The verdicts are computed, never copied (harness/judge/recorded.py says how); th
 marked as imported (`imported_from`: file, hash, format; adapter `imported`) so every
 report says where its numbers came from. The file is checked whole, and matched to the
 suite when one is named, before the run row is written.
+
+An import is resumable, never half-shown: its run says `importing` until the last item is in
+(reports leave such runs out), each item is committed as it is judged, and running the same
+import again (same file, model and suite) continues the unfinished run instead of starting over.
+Ctrl-C, SIGTERM and SIGHUP stop it between items (`interrupted`); SIGKILL leaves it `importing`.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import signal
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -20,12 +26,15 @@ from ..errors import InputError
 from ..graph import service
 from ..graph.driver import server_version
 from ..graph.fingerprint import fingerprint
+from ..interrupts import Stopped, deferred_sigint, raise_if_stopped, signum_of
 from ..judge.recorded import RecordedItem, judge_recorded
 from ..store import Store
 from ..store.db import now
+from ..store.liveness import check_not_running_elsewhere, owner_fields
 from ..suitegen.importer import with_family
 from ..suitegen.model import SuiteItem, open_suite
 from ..verdict import Verdict
+from .guard import end_run
 from .metadata import HARNESS_VERSION, git_commit, host, options_key
 from .progress import Progress
 from .recorded_file import read_recorded, with_rows
@@ -35,6 +44,17 @@ RECORDED_SUITE = "recorded"
 # Recorded rows kept in memory from the checking pass; beyond it an item's rows are parsed again
 # when it is judged, so a file of huge results never holds more than one of them.
 ROW_BUDGET = 200_000
+IMPORTING = "importing"  # until the last item is in: reports leave the run out
+
+
+def _unfinished(store: Store, model: str, suite: str, key: str) -> str | None:
+    """The run of an earlier, unfinished import of the same file (continued, not started over)."""
+    run = store.latest_resumable(model, suite, key)
+    if run is None or run["status"] in ("imported", "finished"):
+        return None
+    check_not_running_elsewhere({**run, "status": "running" if run["status"] == IMPORTING else run["status"]})
+    store.update_run(run["id"], status=IMPORTING, error=None, **owner_fields())
+    return run["id"]
 
 
 @dataclass
@@ -136,7 +156,9 @@ def import_results(
     with service.connected(neo4j) as (_, driver), Store(db_path) as store:
         explain_graph = fingerprint(driver)
         options = {"split": "test", "imported": True, "syntax_checked_on_graph": explain_graph}
-        run_id = store.create_run(
+        key = options_key(spec, suite_hash, {**options, "file_sha256": imported_from["sha256"]})
+        suite_name = suite_obj.name if suite_obj else RECORDED_SUITE
+        run_id = _unfinished(store, model, suite_name, key) or store.create_run(
             model=model,
             suite=suite_obj.name if suite_obj else RECORDED_SUITE,
             suite_path=str(suite_obj.folder.resolve()) if suite_obj else None,
@@ -147,21 +169,33 @@ def import_results(
             harness_version=HARNESS_VERSION,
             git_commit=git_commit(),
             host=host(),
-            options_key=options_key(spec, suite_hash, {**options, "file_sha256": imported_from["sha256"]}),
+            options_key=key,
             options=options,
             model_spec=spec,
             adapter_info=imported_from,
             imported_from=json.dumps(imported_from),
             n_planned=len(recorded),
+            **{**owner_fields(), "status": IMPORTING},
         )
         bar = Progress(len(recorded), f"import {model}", enabled=progress)
+        done = set(store.attempts(run_id))
         try:
-            for item, suite_item in zip(with_rows(path, recorded), matched):
-                verdict = judge_recorded(driver, item, ordered=suite_item.ordered if suite_item else None)
-                store.record_item(run_id, *_records(item, suite_item, verdict))
-                bar.update(verdict.outcome, verdict.scored)
+            with deferred_sigint() as stop:
+                for item, suite_item in zip(with_rows(path, recorded), matched):
+                    raise_if_stopped(stop)
+                    if (suite_item.id if suite_item else item.id) in done:
+                        continue  # judged by the import this one continues
+                    verdict = judge_recorded(driver, item, ordered=suite_item.ordered if suite_item else None)
+                    store.record_item(run_id, *_records(item, suite_item, verdict))
+                    bar.update(verdict.outcome, verdict.scored)
+        except KeyboardInterrupt as exc:
+            end_run(store, run_id, status="interrupted", error=f"stopped by {signal.Signals(signum_of(exc)).name}")
+            raise Stopped(
+                f"import {run_id} interrupted; run the same `harness results import` again to continue it",
+                signum_of(exc),
+            ) from None
         except BaseException as exc:
-            store.update_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+            end_run(store, run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
             raise
         finally:
             bar.close()

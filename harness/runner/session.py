@@ -8,6 +8,7 @@ a rescore of stored generations are two kinds of plan executed the same way.
 from __future__ import annotations
 
 import json
+import signal
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -20,13 +21,16 @@ from ..graph import provision
 from ..graph.driver import answers, open_driver, server_version
 from ..graph.fingerprint import GraphState, graph_state
 from ..graph.instance import Neo4jInstance
+from ..interrupts import Stopped, signum_of
+from ..redact import redact
 from ..store import Store
 from ..store.db import now
+from ..store.health import StoreUnavailable
 from ..store.liveness import Heartbeat, check_not_running_elsewhere, owner_fields
 from ..suitegen.model import Suite, open_suite
 from ..verdict import Outcome
 from .budget import cost_limit_for, spec_price
-from .guard import Neo4jBreaker, Neo4jLost, end_run, fingerprint_or_none, resume_hint
+from .guard import Neo4jBreaker, Neo4jLost, end_run, fingerprint_or_none, resume_hint, store_lost
 from .healing import ServerHealer
 from .metadata import HARNESS_VERSION, git_commit, host, options_key
 from .pipeline import Limits, run_items
@@ -36,8 +40,8 @@ from .watch import ServerWatch
 from .workers import judge_workers
 
 
-class RunInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a run: the run is marked interrupted and can be resumed."""
+class RunInterrupted(Stopped):
+    """Ctrl-C, SIGTERM or SIGHUP during a run: the run is marked interrupted and can be resumed."""
 
 
 @dataclass
@@ -185,6 +189,16 @@ class RunSession:
         run_id = run["id"]
         done = store.scored_item_ids(run_id)
         todo = sum(1 for _ in plan.items(done))
+        if resumed:  # only now, with everything read: a resume that fails before this leaves the status as it was
+            spec_now = run["model_spec"] if isinstance(run["model_spec"], dict) else None
+            store.update_run(
+                run_id,
+                status="running",
+                finished_at=None,
+                error=None,
+                **owner_fields(),
+                **({"model_spec": spec_now} if spec_now else {}),
+            )
         gen_workers = max(1, min(request.concurrency or adapter.max_concurrency, adapter.max_concurrency, 32))
         progress = Progress(todo, f"{plan.spec.name} {run_id}", enabled=request.progress)
         uri = self.instance.uri if self.instance else "the server"
@@ -217,18 +231,25 @@ class RunSession:
                     budget=budget,
                 )
             status = "interrupted" if budget is not None and budget.stopped else "finished"
-        except KeyboardInterrupt:
-            end_run(store, run_id, status="interrupted")
+        except KeyboardInterrupt as exc:
+            signum = signum_of(exc)
+            end_run(store, run_id, status="interrupted", error=f"stopped by {signal.Signals(signum).name}")
             raise RunInterrupted(
-                f"run {run_id} interrupted after {progress.done} items this time; "
-                f"continue it with `harness run --model {plan.spec.name} --resume`"
+                f"run {run_id} interrupted ({signal.Signals(signum).name}) after {progress.done} items this time; "
+                f"continue it with `harness run --model {plan.spec.name} --resume`",
+                signum,
             ) from None
         except Neo4jLost as exc:
             reachable = False
             end_run(store, run_id, status="interrupted", error=str(exc))
             raise Neo4jLost(resume_hint(run_id, plan.spec.name, uri)) from None
+        except StoreUnavailable as exc:  # locked too long, disk full: nothing is wrong with the run itself
+            raise store_lost(store, run_id, plan.spec.name, exc) from None
         except BaseException as exc:
-            end_run(store, run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+            if resumed and progress.done == 0:  # a resume that judged nothing changes nothing
+                end_run(store, run_id, **{k: run[k] for k in ("status", "error", "finished_at")})
+            else:
+                end_run(store, run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
             raise
         finally:
             progress.close()
@@ -253,15 +274,18 @@ class RunSession:
         if status == "finished" and infra_left:
             status = "incomplete"  # `--resume` picks it up again and retries the infra errors
         note = budget.message(run_id, plan.spec.name) if budget is not None and budget.stopped else None
-        end_run(
-            store,
-            run_id,
-            status=status,
-            fingerprint_after=graph_after,
-            finished_at=now(),
-            error=note
-            or (f"{infra_left} items ended in infra errors; `--resume` retries them" if infra_left else None),
-        )
+        try:
+            end_run(
+                store,
+                run_id,
+                status=status,
+                fingerprint_after=graph_after,
+                finished_at=now(),
+                error=note
+                or (f"{infra_left} items ended in infra errors; `--resume` retries them" if infra_left else None),
+            )
+        except StoreUnavailable as exc:
+            raise store_lost(store, run_id, plan.spec.name, exc) from None
         return RunResult(run_id=run_id, status=status, recorded=recorded, counts=counts, resumed=resumed, note=note)
 
     def _graph_after(self, graph_before: str, healer: ServerHealer | None) -> str | None:
@@ -280,12 +304,9 @@ class RunSession:
         """The run to continue (`--run-id`, `--resume`) or a new one: (run row, resumed)."""
         store, request, spec = self.store, self.request, plan.spec
         assert store is not None
-        spec_record = {
-            "name": spec.name,
-            "adapter": spec.adapter,
-            "options": spec.options,
-            "description": spec.description,
-        }
+        spec_record = redact(  # no key or URL credential in the record, nor in the options key hashed from it
+            {"name": spec.name, "adapter": spec.adapter, "options": spec.options, "description": spec.description}
+        )
         suite_hash = plan.suite.content_hash()
         options = plan.options()
         key = options_key(spec_record, suite_hash, options)  # a price change does not start a new run
@@ -308,14 +329,7 @@ class RunSession:
             )
         if resumed:
             check_not_running_elsewhere(resumed)
-            store.update_run(
-                resumed["id"],
-                status="running",
-                finished_at=None,
-                error=None,
-                model_spec=spec_record,  # the same options (the key says so); the price may be new
-                **owner_fields(),
-            )
+            resumed = {**resumed, "model_spec": spec_record}  # the same options (the key says so); the price may be new
             return resumed, True
         run_id = store.create_run(
             model=spec.name,

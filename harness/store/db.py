@@ -13,14 +13,17 @@ import json
 import os
 import secrets
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from ..errors import HarnessError
+from ..redact import redact_text
 from ..text import valid_text
 from ..verdict import Verdict
+from .health import BUSY_TIMEOUT_S, open_readonly, quick_check, store_error
 from .migrations import migrations
 
 
@@ -44,22 +47,27 @@ def cypher_hash(cypher: str) -> str:
 
 class Store:
     def __init__(self, path: str | Path | None = None, *, readonly: bool = False):
-        """`readonly`: a file on a read-only mount (reports only); it is opened immutable, unmigrated."""
+        """`readonly`: a file on a read-only mount (reports only); it is read whole (with its WAL) or refused,
+        never migrated. Either way a damaged file is refused (store/health.py)."""
         self.path = Path(path) if path else default_db_path()
+        started = time.monotonic()
         try:
             if readonly:
-                uri = f"{self.path.resolve().as_uri()}?immutable=1".replace("file://", "file:", 1)
-                self.db = Database(sqlite3.connect(uri, uri=True, check_same_thread=False))
+                self.db = Database(open_readonly(self.path))
+                quick_check(self.db.conn, self.path)
                 self._check_not_newer()
             else:
+                new = not self.path.exists() or self.path.stat().st_size == 0
                 self.db = Database(self.path)
-                self.db.conn.execute("PRAGMA busy_timeout = 5000")
+                self.db.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
                 self.db.enable_wal()
                 # WAL + NORMAL: a commit survives a killed process (the resume promise) without an
                 # fsync per item; only a power loss can drop the last few items, which resume redoes.
                 self.db.conn.execute("PRAGMA synchronous = NORMAL")
+                if not new:
+                    quick_check(self.db.conn, self.path)
                 self._check_not_newer()
-                migrations.apply(self.db)
+                self._migrate()
             missing = [t for t in ("runs", "generations", "results", "gold_cache") if not self.db[t].exists()]
             if missing:
                 raise HarnessError(
@@ -70,7 +78,20 @@ class Store:
                 table: set(self.db[table].columns_dict) for table in ("generations", "results", "gold_cache")
             }
         except sqlite3.DatabaseError as exc:
-            raise _store_error(self.path, exc) from None
+            raise store_error(self.path, exc, time.monotonic() - started) from None
+
+    def _migrate(self) -> None:
+        """Pending migrations, applied under the write lock: two first opens of a new file never race
+        (each would otherwise add the same column: `duplicate column name`)."""
+        if not migrations.pending(self.db):
+            return
+        self.db.conn.execute("BEGIN IMMEDIATE")  # waits up to the busy timeout for another opener
+        try:
+            migrations.apply(self.db)  # sees what the other opener applied; its own steps nest as savepoints
+        except BaseException:
+            self.db.conn.rollback()
+            raise
+        self.db.conn.commit()
 
     def _check_not_newer(self) -> None:
         known = {migration.name for migration in migrations._migrations}
@@ -213,11 +234,25 @@ class Store:
 
     # ------------------------------------------------------------------
     def _write(self, work) -> None:
+        """`work` in one transaction that takes the write lock first (BEGIN IMMEDIATE): a deferred one that
+        has read before writing gets SQLITE_BUSY at once, without the busy timeout, when another writer holds it."""
+        started = time.monotonic()
+        conn = self.db.conn
         try:
-            with self.db.atomic():
-                work()
+            if conn.in_transaction:
+                with self.db.atomic():
+                    work()
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                work()  # sqlite-utils steps inside it nest as savepoints
+            except BaseException:
+                if conn.in_transaction:
+                    conn.rollback()
+                raise
+            conn.commit()
         except sqlite3.DatabaseError as exc:
-            raise _store_error(self.path, exc) from None
+            raise store_error(self.path, exc, time.monotonic() - started) from None
 
 
 def _gold_record(fingerprint: str, cypher: str, rows: list[dict], db_ms: float) -> dict:
@@ -233,18 +268,10 @@ def _gold_record(fingerprint: str, cypher: str, rows: list[dict], db_ms: float) 
 
 
 def _jsonify(record: dict) -> dict:
+    """A row as stored: containers as JSON, text valid UTF-8, and every known secret taken out (harness/redact.py)."""
     out = {}
     for k, v in record.items():
         if isinstance(v, (dict, list, tuple)):
             v = json.dumps(v, ensure_ascii=False, default=str)
-        out[k] = valid_text(v) if isinstance(v, str) else v
+        out[k] = redact_text(valid_text(v)) if isinstance(v, str) else v
     return out
-
-
-def _store_error(path: Path, exc: sqlite3.DatabaseError) -> HarnessError:
-    message = str(exc)
-    if "locked" in message or "busy" in message:
-        return HarnessError(f"{path} is locked by another process (waited 5s): wait for it or use another --db")
-    if "not a database" in message or "malformed" in message:
-        return HarnessError(f"{path} is not a harness results database ({message})")
-    return HarnessError(f"{path}: {message}")
