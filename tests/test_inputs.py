@@ -172,3 +172,9 @@ def test_results_db_that_is_a_directory_says_so(tmp_path, monkeypatch):
     monkeypatch.delenv("HARNESS_DB")
     (tmp_path / "results.db").mkdir()
     one_error_line(invoke("report"), "results.db is a directory, not a results database")
+
+
+def test_every_error_line_is_cut():
+    """The net under every message: even one that quotes a huge value whole stays short."""
+    error = one_error_line(invoke("suite", "show", "suites/demo", "x" * 1_000_000), "more characters cut")
+    assert len(error) < 2100

@@ -13,6 +13,7 @@ import click
 
 from .. import __version__
 from ..errors import HarnessError
+from ..inputs import cut_message
 
 # command name -> "module:attribute" in harness/cli/; imported only when the command runs,
 # so `harness run` does not pay for plotting, suite generation or report imports.
@@ -51,7 +52,7 @@ class HarnessGroup(click.Group):
         try:
             return super().invoke(ctx)
         except HarnessError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {cut_message(str(exc))}", err=True)
             if exc.detail:
                 click.echo(exc.detail, err=True)
             sys.exit(1)
