@@ -29,6 +29,7 @@ MAX_RECORDS = 10_000_000
 MAX_ID_CHARS = 256
 MAX_INT = 2**63 - 1  # SQLite's INTEGER; a larger count would fail at the insert, mid-run
 SHOWN_CHARS = 80  # of a value quoted in a message
+MESSAGE_CHARS = 2000  # of a whole `Error:` line: the net under every message that quotes input
 
 
 def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
@@ -37,6 +38,13 @@ def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
     if isinstance(value, str) and len(value) > limit:
         return f"{repr(value[:limit])[:-1]}…' ({len(value):,} characters)"
     return text if len(text) <= limit + 2 else f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def cut_message(text: str) -> str:
+    """An error message no longer than MESSAGE_CHARS, saying how much was cut."""
+    if len(text) <= MESSAGE_CHARS:
+        return text
+    return f"{text[:MESSAGE_CHARS]}… ({len(text) - MESSAGE_CHARS:,} more characters cut)"
 
 
 def check_id(value: Any, where: str, what: str = "id") -> str:

@@ -172,3 +172,19 @@ def test_results_db_that_is_a_directory_says_so(tmp_path, monkeypatch):
     monkeypatch.delenv("HARNESS_DB")
     (tmp_path / "results.db").mkdir()
     one_error_line(invoke("report"), "results.db is a directory, not a results database")
+
+
+def test_every_error_line_is_cut():
+    """The net under every message: even one that quotes a huge value whole stays short."""
+    error = one_error_line(invoke("suite", "show", "suites/demo", "x" * 1_000_000), "more characters cut")
+    assert len(error) < 2100
+
+
+def test_results_import_shows_progress(tmp_path, tiny_graph):
+    """A 100,000-line import was silent for over a minute; off a terminal it prints progress lines."""
+    source = write_lines(tmp_path / "c.jsonl", *(checkpoint(f"F1.1-000{n}") for n in range(3)))
+    result = invoke("results", "import", source, "--model", "m")
+    assert result.exit_code == 0, result.output
+    assert "[import m] 3/3 judged" in result.output
+    quiet = invoke("results", "import", source, "--model", "m2", "-q")
+    assert quiet.exit_code == 0 and "judged" not in quiet.output

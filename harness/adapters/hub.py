@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import InputError, ModelUnavailable
 from .llama_cpp import model_file
-from .provenance import sha256_file
+from .provenance import cached_sha256, sha256_file
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 OFFLINE_VALUES = {"1", "true", "yes", "on"}
@@ -27,7 +27,7 @@ OFFLINE_VALUES = {"1", "true", "yes", "on"}
 
 def present_and_pinned(spec, dest: Path, echo) -> bool:
     """A file already in place whose content matches the pinned sha256 needs no network."""
-    if dest.is_file() and spec.options.get("sha256") and sha256_file(dest) == str(spec.options["sha256"]).lower():
+    if dest.is_file() and spec.options.get("sha256") and cached_sha256(dest) == str(spec.options["sha256"]).lower():
         echo(f"{dest}: present, sha256 matches")
         return True
     return False

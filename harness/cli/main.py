@@ -13,6 +13,7 @@ import click
 
 from .. import __version__
 from ..errors import HarnessError
+from ..inputs import cut_message
 from ..interrupts import signum_of, stop_signals_raise
 from ..redact import redact_text
 
@@ -54,7 +55,7 @@ class HarnessGroup(click.Group):
             with stop_signals_raise():  # SIGTERM and SIGHUP end a command as Ctrl-C does
                 return super().invoke(ctx)
         except HarnessError as exc:
-            click.echo(redact_text(f"Error: {exc}"), err=True)
+            click.echo(redact_text(f"Error: {cut_message(str(exc))}"), err=True)
             if exc.detail:
                 click.echo(redact_text(exc.detail), err=True)
             sys.exit(1)
