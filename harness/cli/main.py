@@ -55,7 +55,7 @@ class HarnessGroup(click.Group):
             with stop_signals_raise():  # SIGTERM and SIGHUP end a command as Ctrl-C does
                 return super().invoke(ctx)
         except HarnessError as exc:
-            click.echo(redact_text(f"Error: {cut_message(str(exc))}"), err=True)
+            click.echo(f"Error: {cut_message(redact_text(str(exc)))}", err=True)  # redacted whole, then cut
             if exc.detail:
                 click.echo(redact_text(exc.detail), err=True)
             sys.exit(1)
