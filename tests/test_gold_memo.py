@@ -63,7 +63,8 @@ def test_an_item_runs_its_query_while_another_computes_their_gold(neo4j_driver, 
     """The second item of a paraphrase group does not sit idle: its generated query runs meanwhile."""
     from harness.adapters.base import Generation
     from harness.judge import outcome
-    from harness.runner.pipeline import Limits, _judge
+    from harness.judge.limits import Limits
+    from harness.runner.pipeline import _judge
     from harness.suitegen.model import SuiteItem
 
     gold_query = "MATCH (g:Gene {symbol: 'EGFR'}) RETURN g.symbol AS gene"

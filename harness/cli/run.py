@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..judge.limits import DEFAULT_LIMITS, Limits
 from ..lean_imports import without_numpy
 from .options import db_option, neo4j_option, variant_server_option
 
@@ -76,12 +77,15 @@ def _report(summary) -> None:
     "--timeout",
     "timeout_s",
     type=click.FloatRange(min=0.1),
-    default=10.0,
+    default=DEFAULT_LIMITS.timeout_s,
     show_default=True,
     help="Per-query Neo4j transaction timeout in seconds.",
 )
 @click.option(
-    "--row-cap", type=click.IntRange(min=1), default=5000, show_default=True, help="Rows beyond this are too_many_rows."
+    "--row-cap",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMITS.row_cap,
+    show_default=True, help="Rows beyond this are too_many_rows."
 )
 @click.option("--replay", type=click.Path(dir_okay=False), default=None, help="JSONL outputs for --model replay.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
@@ -127,8 +131,7 @@ def run_command(
         items_file=items_file,
         concurrency=concurrency,
         judge_workers=judge_workers,
-        timeout_s=timeout_s,
-        row_cap=row_cap,
+        limits=Limits(timeout_s=timeout_s, row_cap=row_cap),
         replay=replay,
         db_path=db_path,
         neo4j=neo4j_backend,

@@ -27,6 +27,7 @@ from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavai
 
 from .canonical import canonical
 from .extract import ADMIN_COMMAND
+from .limits import DEFAULT_LIMITS
 
 FORBIDDEN_TEXT = re.compile(r"\bLOAD\s+CSV\b|^\s*" + ADMIN_COMMAND, re.IGNORECASE | re.MULTILINE)
 LEADING_EXPLAIN = re.compile(r"^\s*(EXPLAIN|PROFILE)\b", re.IGNORECASE)
@@ -272,8 +273,8 @@ def execute_untrusted(
     driver,
     query: str,
     *,
-    timeout_s: float = 10.0,
-    row_cap: int = 5000,
+    timeout_s: float = DEFAULT_LIMITS.timeout_s,
+    row_cap: int = DEFAULT_LIMITS.row_cap,
     database: str | None = None,
     explain: bool = True,
 ) -> Execution:

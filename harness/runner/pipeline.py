@@ -13,13 +13,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Any
 
 from ..adapters.base import Adapter, Generation
 from ..errors import RunAborted
 from ..interrupts import deferred_sigint, raise_if_stopped
 from ..judge.gold import GoldFailed, read_session, run_gold
+from ..judge.limits import Limits
 from ..judge.outcome import judge_output
 from ..store import Store
 from ..suitegen.model import SuiteItem
@@ -30,17 +31,6 @@ from .guard import Neo4jLost
 GOLD_TIMEOUT_S = 30.0
 GOLD_ROW_CAP = 100_000
 POLL_S = 0.25  # how long the main thread waits for a finished future before it looks at Ctrl-C again
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one generated query may cost on the server."""
-
-    timeout_s: float = 10.0
-    row_cap: int = 5000
-
-    def recorded(self) -> dict:
-        return {"timeout_s": self.timeout_s, "row_cap": self.row_cap}
 
 
 def compute_gold(driver, cypher: str, limits: Limits) -> tuple[list[dict], float]:
@@ -107,8 +97,7 @@ def _judge(
             gold_rows,
             ordered=item.ordered,
             gold_query=item.cypher,
-            timeout_s=limits.timeout_s,
-            row_cap=limits.row_cap,
+            limits=limits,
         )
         return verdict, fresh
     except GoldFailed as exc:

@@ -20,6 +20,7 @@ from ..graph import provision
 from ..graph.driver import open_driver, server_version
 from ..graph.fingerprint import GraphState, graph_state
 from ..graph.instance import Neo4jInstance
+from ..judge.limits import DEFAULT_LIMITS, Limits
 from ..store import Store
 from ..store.db import now
 from ..store.liveness import Heartbeat, check_not_running_elsewhere, owner_fields
@@ -27,7 +28,7 @@ from ..suitegen.model import Suite, open_suite
 from ..verdict import Outcome
 from .guard import Neo4jBreaker, Neo4jLost, end_run, fingerprint_or_none, resume_hint
 from .metadata import HARNESS_VERSION, git_commit, host, options_key
-from .pipeline import Limits, run_items
+from .pipeline import run_items
 from .progress import Progress
 from .selection import Selection, select
 from .workers import judge_workers
@@ -51,8 +52,7 @@ class RunRequest:
     item_ids: frozenset[str] | None = None  # only these ids (library callers: rescore)
     concurrency: int | None = None
     judge_workers: int | None = None  # None: chosen from the server (runner/workers.py)
-    timeout_s: float = 10.0
-    row_cap: int = 5000
+    limits: Limits = DEFAULT_LIMITS
     replay: str | None = None
     db_path: str | None = None
     neo4j: str | None = None
@@ -320,7 +320,7 @@ def _plan(request: RunRequest, spec: ModelSpec, suite_name: str, extra_options: 
             items_file=request.items_file,
             item_ids=request.item_ids,
         ),
-        limits=Limits(timeout_s=request.timeout_s, row_cap=request.row_cap),
+        limits=request.limits,
         extra_options=extra,
     )
     if next(plan.items(), None) is None:
@@ -349,8 +349,7 @@ def rescore(
     db_path: str | None = None,
     neo4j: str | None = None,
     progress: bool = True,
-    timeout_s: float = 10.0,
-    row_cap: int = 5000,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> RunResult:
     """Judge an earlier run's stored generations again, as a new run; the model is not called."""
     with Store(db_path) as store:
@@ -385,8 +384,7 @@ def rescore(
         db_path=db_path,
         neo4j=neo4j,
         progress=progress,
-        timeout_s=timeout_s,
-        row_cap=row_cap,
+        limits=limits,
     )
     plan = _plan(request, spec, request.suite, {"rescore_of": original["id"]})
     with RunSession(request) as session:
