@@ -72,7 +72,7 @@ def test_suite_table(store, summaries):
     """Execution accuracy and test-suite accuracy side by side, for runs judged with --test-suite;
     None when no chosen run was (the report then looks as before)."""
     from ..report.tables import Table, pct
-    from .judging import summary, test_suite_meta
+    from ..runner.variant_stage import summary, test_suite_meta
 
     if "variant_results" not in store.db.table_names():
         return None

@@ -12,7 +12,7 @@ def evaluate_with_test_suite(
     """Put back a base graph an interrupted earlier test-suite command left replaced, run
     `evaluate()` (a run or a rescore, judged on the base graph), then judge its correct items
     on every distilled variant. Returns (the run's result, the test-suite figures)."""
-    from .judging import judge_on_variants
+    from ..runner.variant_stage import judge_on_variants
     from .server import restore_before_run
 
     restore_before_run(server, backend, progress)

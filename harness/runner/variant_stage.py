@@ -24,9 +24,9 @@ from ..judge.execute import execute_untrusted
 from ..store.db import Store, _gold_record, now
 from ..suitegen.gold import GoldRunner
 from ..suitegen.model import open_suite
-from .server import variant_server
-from .suite_variants import recorded_variants
-from .variants import make_variant
+from ..testsuite.server import variant_server
+from ..testsuite.suite_variants import recorded_variants
+from ..testsuite.variants import make_variant
 
 
 def _gold(store: Store, runner: GoldRunner, graph: str, cypher: str) -> list[dict]:
