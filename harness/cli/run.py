@@ -18,26 +18,14 @@ test_suite_option = click.option(
 )
 
 
-def _evaluate(evaluate, test_suite, variant_server, db_path, neo4j_backend, quiet):
-    """`evaluate()` alone, or wrapped in the test-suite steps when --test-suite is given."""
-    if not test_suite:
-        return evaluate()
-    from ..testsuite.runs import describe, evaluate_with_test_suite
-
-    progress = None if quiet else (lambda m: click.echo(m, err=True))
-    summary, figures = evaluate_with_test_suite(
-        evaluate, server=variant_server, backend=neo4j_backend, db_path=db_path, progress=progress
-    )
-    click.echo(describe(figures), err=True)
-    return summary
-
-
 def _report(summary) -> None:
     counts = ", ".join(f"{outcome} {n}" for outcome, n in sorted(summary.counts.items()))
     verb = "resumed" if summary.resumed else "run"
     click.echo(
         f"{verb} {summary.run_id}: {summary.status}, {summary.recorded} items judged now; totals: {counts}", err=True
     )
+    if summary.test_suite is not None:
+        click.echo(summary.test_suite.describe(), err=True)
     click.echo(summary.run_id)
 
 
@@ -136,8 +124,10 @@ def run_command(
         db_path=db_path,
         neo4j=neo4j_backend,
         progress=not quiet,
+        test_suite=test_suite,
+        variant_server=variant_server,
     )
-    _report(_evaluate(lambda: run(request), test_suite, variant_server, db_path, neo4j_backend, quiet))
+    _report(run(request))
 
 
 @click.command("rescore")
@@ -150,10 +140,16 @@ def run_command(
 def rescore_command(run_id, quiet, test_suite, variant_server, db_path, neo4j_backend):
     """Judge RUN_ID's stored generations again as a new run, without calling the model."""
 
-    def evaluate():
-        return rescore(run_id, db_path=db_path, neo4j=neo4j_backend, progress=not quiet)
-
-    _report(_evaluate(evaluate, test_suite, variant_server, db_path, neo4j_backend, quiet))
+    _report(
+        rescore(
+            run_id,
+            db_path=db_path,
+            neo4j=neo4j_backend,
+            progress=not quiet,
+            test_suite=test_suite,
+            variant_server=variant_server,
+        )
+    )
 
 
 COMMANDS = [run_command, rescore_command]

@@ -18,13 +18,6 @@ from ..store.liveness import observed
 
 __all__ = ["get_run", "item_details", "items", "latest_run_of", "open_store", "parse_json", "reading", "select_runs"]
 
-# The columns the report needs per item; detail and raw text are read only by `show`.
-ITEM_COLUMNS = (
-    "item_id, family_id, template_id, outcome, scored, syntax_ok, exec_ok, match, strict_match, f1, "
-    "reason, error, error_class, gen_ms, judge_ms, output_tokens, row_count, gold_row_count"
-)
-
-
 def open_store(path: str | Path | None = None) -> Store:
     """The results database at `path` (default $HARNESS_DB or results.db), which must exist."""
     target = Path(path) if path else default_db_path()
@@ -55,22 +48,17 @@ def select_runs(store: Store, run_ids: tuple[str, ...] | list[str] = ()) -> list
                 seen.add(run["id"])
                 runs.append(run)
         return runs
-    runs = [
-        observed(run)
-        for run in store.db.query(
-            "select * from runs where id in (select max(id) from runs group by model) order by model, id"
-        )
-    ]
+    runs = [observed(run) for run in store.latest_runs()]
     if not runs:
         raise HarnessError(f"no runs in {store.path}: run `harness run --model NAME` first")
     return runs
 
 
 def latest_run_of(store: Store, model: str) -> dict:
-    rows = list(store.db.query("select * from runs where model = ? order by id desc limit 1", [model]))
-    if not rows:
+    run = store.latest_run(model)
+    if run is None:
         raise HarnessError(f"no run of model {model!r} in {store.path}")
-    return observed(rows[0])
+    return observed(run)
 
 
 def get_run(store: Store, run_id: str) -> dict:
@@ -80,16 +68,12 @@ def get_run(store: Store, run_id: str) -> dict:
 
 def items(store: Store, run_id: str):
     """Per-item verdict rows of one run (without raw output or detail), ordered by item id."""
-    yield from store.db.query(f"select {ITEM_COLUMNS} from results where run_id = ? order by item_id", [run_id])
+    yield from store.verdict_rows(run_id)
 
 
 def item_details(store: Store, run_id: str):
     """Every stored field of one run's items, verdict and generation together (the HTML report's item browser)."""
-    yield from store.db.query(
-        "select r.*, g.output, g.infra_error, g.finish_reason from results r left join generations g "
-        "on g.run_id = r.run_id and g.item_id = r.item_id where r.run_id = ? order by r.item_id",
-        [run_id],
-    )
+    yield from store.item_details(run_id)
 
 
 def parse_json(text, default=None):

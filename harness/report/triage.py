@@ -22,10 +22,7 @@ def find_item(store: Store, run: dict, item_id: str) -> dict:
     row = store.result(run["id"], item_id)
     if row:
         return row
-    ids = [
-        r["item_id"]
-        for r in store.db.query("select item_id from results where run_id = ? order by item_id", [run["id"]])
-    ]
+    ids = store.item_ids(run["id"])
     prefixed = [i for i in ids if i.startswith(item_id)]
     found = store.result(run["id"], prefixed[0]) if len(prefixed) == 1 else None
     if found:

@@ -63,7 +63,7 @@ def _generate(adapter: Adapter, item: SuiteItem) -> Generation:
     return generation
 
 
-def _judge(
+def judge_item(
     driver,
     item: SuiteItem,
     generation: Generation,
@@ -164,7 +164,7 @@ def run_items(
                     gold = memo.get(item.cypher)
                     if gold is None and (gold := store.gold_get(fingerprint, item.cypher)):
                         memo.put(item.cypher, gold)
-                    judging[submit(judge_pool, _judge, driver, item, generation, gold, limits, memo)] = (
+                    judging[submit(judge_pool, judge_item, driver, item, generation, gold, limits, memo)] = (
                         item,
                         generation,
                     )

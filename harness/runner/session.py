@@ -8,6 +8,7 @@ a rescore of stored generations are two kinds of plan executed the same way.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -23,14 +24,17 @@ from ..graph.instance import Neo4jInstance
 from ..judge.limits import DEFAULT_LIMITS, Limits
 from ..store import Store
 from ..store.db import now
+from ..store.records import TestSuiteFigures
 from ..store.liveness import Heartbeat, check_not_running_elsewhere, owner_fields
 from ..suitegen.model import Suite, open_suite
+from ..testsuite.server import restore_before_run
 from ..verdict import Outcome
 from .guard import Neo4jBreaker, Neo4jLost, end_run, fingerprint_or_none, resume_hint
 from .metadata import HARNESS_VERSION, git_commit, host, options_key
 from .pipeline import run_items
 from .progress import Progress
 from .selection import Selection, select
+from .variant_stage import judge_on_variants
 from .workers import judge_workers
 
 
@@ -57,6 +61,8 @@ class RunRequest:
     db_path: str | None = None
     neo4j: str | None = None
     progress: bool = True
+    test_suite: bool = False  # also judge correct items on the suite's distilled graph variants
+    variant_server: str = "scratch"  # where variants are loaded (testsuite/server.py)
 
 
 @dataclass
@@ -68,6 +74,7 @@ class RunResult:
     recorded: int
     counts: dict = field(default_factory=dict)
     resumed: bool = False
+    test_suite: TestSuiteFigures | None = None  # with `RunRequest.test_suite`
 
     @property
     def scored(self) -> int:
@@ -157,6 +164,28 @@ class RunSession:
             if resource is not None:
                 resource.close()
         self.adapter = self.driver = self.store = None
+
+    def restore_base_graph(self) -> None:
+        """Before a test-suite run: put back a base graph an interrupted earlier one left replaced by a variant."""
+        if self.request.test_suite:
+            restore_before_run(self.request.variant_server, self.request.neo4j, self._progress())
+
+    def judge_on_variants(self, result: RunResult) -> RunResult:
+        """The test-suite stage: the run's correct items judged on each of the suite's graph variants."""
+        request = self.request
+        if request.test_suite and self.store is not None:
+            result.test_suite = judge_on_variants(
+                self.store,
+                result.run_id,
+                request.limits,
+                server=request.variant_server,
+                backend=request.neo4j,
+                progress=self._progress(),
+            )
+        return result
+
+    def _progress(self):
+        return (lambda message: print(message, file=sys.stderr, flush=True)) if self.request.progress else None
 
     def check_graph(self, suite: Suite) -> str:
         """The live graph's fingerprint, refused unless it is the graph the suite was generated from."""
@@ -333,6 +362,7 @@ def run(request: RunRequest) -> RunResult:
     spec = load_spec(request.model)
     plan = _plan(request, spec, request.suite)
     with RunSession(request) as session:
+        session.restore_base_graph()
         graph_before = session.check_graph(plan.suite)
         context = RunContext(
             suite=plan.suite, driver=session.driver, replay=request.replay, concurrency=request.concurrency
@@ -340,7 +370,7 @@ def run(request: RunRequest) -> RunResult:
         adapter = session.adapter = adapter_class(spec.adapter)(spec, context)
         adapter.check()
         adapter.check_ids({item.id for item in plan.all_items})
-        return session.execute(plan, adapter, graph_before)
+        return session.judge_on_variants(session.execute(plan, adapter, graph_before))
 
 
 def rescore(
@@ -350,6 +380,8 @@ def rescore(
     neo4j: str | None = None,
     progress: bool = True,
     limits: Limits = DEFAULT_LIMITS,
+    test_suite: bool = False,
+    variant_server: str = "scratch",
 ) -> RunResult:
     """Judge an earlier run's stored generations again, as a new run; the model is not called."""
     with Store(db_path) as store:
@@ -385,8 +417,11 @@ def rescore(
         neo4j=neo4j,
         progress=progress,
         limits=limits,
+        test_suite=test_suite,
+        variant_server=variant_server,
     )
     plan = _plan(request, spec, request.suite, {"rescore_of": original["id"]})
     with RunSession(request) as session:
+        session.restore_base_graph()
         graph_before = session.check_graph(plan.suite)
-        return session.execute(plan, StoredGenerations(spec, generations), graph_before)
+        return session.judge_on_variants(session.execute(plan, StoredGenerations(spec, generations), graph_before))

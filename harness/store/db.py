@@ -22,6 +22,14 @@ from ..errors import HarnessError
 from ..text import valid_text
 from ..verdict import Verdict
 from .migrations import migrations
+from .records import TestSuiteFigures, VariantVerdict, figures_from
+
+
+# The columns report tables need per item; detail and raw text are read only by `show`.
+VERDICT_COLUMNS = (
+    "item_id, family_id, template_id, outcome, scored, syntax_ok, exec_ok, match, strict_match, f1, "
+    "reason, error, error_class, gen_ms, judge_ms, output_tokens, row_count, gold_row_count"
+)
 
 
 def default_db_path() -> Path:
@@ -67,7 +75,8 @@ class Store:
                     "(or restore this one from a backup)"
                 )
             self._columns = {
-                table: set(self.db[table].columns_dict) for table in ("generations", "results", "gold_cache")
+                table: set(self.db[table].columns_dict)
+                for table in ("generations", "results", "gold_cache", "variant_results")
             }
         except sqlite3.DatabaseError as exc:
             raise _store_error(self.path, exc) from None
@@ -123,6 +132,16 @@ class Store:
                 [model, suite, options_key],
             )
         )
+        return rows[0] if rows else None
+
+    def latest_runs(self) -> list[dict]:
+        """The latest run of each model, whatever its status, sorted by model name."""
+        return list(
+            self.db.query("select * from runs where id in (select max(id) from runs group by model) order by model, id")
+        )
+
+    def latest_run(self, model: str) -> dict | None:
+        rows = list(self.db.query("select * from runs where model = ? order by id desc limit 1", [model]))
         return rows[0] if rows else None
 
     # items ------------------------------------------------------------
@@ -183,6 +202,24 @@ class Store:
         rows = list(self.db.query("select * from results where run_id = ? and item_id = ?", [run_id, item_id]))
         return rows[0] if rows else None
 
+    def verdict_rows(self, run_id: str) -> Iterator[dict]:
+        """Per-item verdict rows of one run without raw output or detail (what report tables need)."""
+        yield from self.db.query(f"select {VERDICT_COLUMNS} from results where run_id = ? order by item_id", [run_id])
+
+    def item_details(self, run_id: str) -> Iterator[dict]:
+        """Every stored field of one run's items, verdict and generation together."""
+        yield from self.db.query(
+            "select r.*, g.output, g.infra_error, g.finish_reason from results r left join generations g "
+            "on g.run_id = r.run_id and g.item_id = r.item_id where r.run_id = ? order by r.item_id",
+            [run_id],
+        )
+
+    def item_ids(self, run_id: str) -> list[str]:
+        return [
+            row["item_id"]
+            for row in self.db.query("select item_id from results where run_id = ? order by item_id", [run_id])
+        ]
+
     def generations(self, run_id: str) -> Iterator[dict]:
         yield from self.db.query("select * from generations where run_id = ? order by item_id", [run_id])
 
@@ -210,6 +247,61 @@ class Store:
             return None
         row = rows[0]
         return {"rows": json.loads(row["rows"]), "row_count": row["row_count"], "db_ms": row["db_ms"]}
+
+    # test-suite accuracy: verdicts on graph variants ---------------------
+    def judged_on_variants(self, run_id: str) -> set[tuple[str, str]]:
+        """(item id, variant id) pairs of the run already judged on a variant (an interrupted judging resumes)."""
+        return {
+            (row["item_id"], row["variant_id"])
+            for row in self.db.query("select item_id, variant_id from variant_results where run_id = ?", [run_id])
+        }
+
+    def record_variant_verdict(
+        self, run_id: str, item_id: str, variant_id: str, fingerprint: str, verdict: Verdict, gold: dict | None
+    ) -> None:
+        """One item's verdict on one variant (and the variant's freshly computed gold), committed together."""
+        record = {
+            "run_id": run_id,
+            "item_id": item_id,
+            "variant_id": variant_id,
+            "variant_fingerprint": fingerprint,
+            "outcome": verdict.outcome.value,
+            "match": int(bool(verdict.match)),
+            "row_count": verdict.row_count,
+            "gold_row_count": verdict.gold_row_count,
+            "error": verdict.error,
+            "created_at": now(),
+        }
+
+        def work():
+            if gold is not None:
+                self._replace("gold_cache", _gold_record(**gold))
+            self._replace("variant_results", record)
+
+        self._write(work)
+
+    def variant_verdicts(self, run_id: str) -> list[VariantVerdict]:
+        if not self.db["variant_results"].exists():  # a read-only store a migration never reached
+            return []
+        return [
+            VariantVerdict(row["item_id"], row["variant_id"], row["outcome"])
+            for row in self.db.query(
+                "select item_id, variant_id, outcome from variant_results where run_id = ? order by variant_id",
+                [run_id],
+            )
+        ]
+
+    def test_suite_figures(self, run_id: str) -> TestSuiteFigures | None:
+        """Execution and test-suite accuracy of a run judged on graph variants; None for any other run."""
+        run = self.get_run(run_id)
+        meta = json.loads(run["test_suite"]) if run.get("test_suite") else None
+        if not meta:
+            return None
+        scored = [
+            (row["item_id"], row["outcome"])
+            for row in self.db.query("select item_id, outcome from results where run_id = ? and scored = 1", [run["id"]])
+        ]
+        return figures_from(run["id"], scored, self.variant_verdicts(run["id"]), meta["variants"])
 
     # ------------------------------------------------------------------
     def _write(self, work) -> None:
