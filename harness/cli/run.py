@@ -5,11 +5,8 @@ from __future__ import annotations
 import click
 
 from ..judge.limits import DEFAULT_LIMITS, Limits
-from ..lean_imports import without_numpy
+from ..runner import RunRequest, rescore, run
 from .options import db_option, neo4j_option, variant_server_option
-
-with without_numpy():  # the driver and the store never need it: ~0.1 s of start-up (harness/lean_imports.py)
-    from ..runner import RunRequest, rescore, run
 
 test_suite_option = click.option(
     "--test-suite",
