@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from harness.adapters.hub import sha256_file
+from harness._util.files import sha256_file
 from harness.adapters.llama_cpp import LlamaCppAdapter
 from harness.adapters.specs import load_spec, read_spec_file, tomllib
 from harness.cli.main import cli

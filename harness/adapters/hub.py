@@ -12,25 +12,17 @@ line that says what to do, never a traceback.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
 from pathlib import Path
 
+from .._util.files import sha256_file
 from ..errors import InputError, ModelUnavailable
 from .llama_cpp import model_file
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 OFFLINE_VALUES = {"1", "true", "yes", "on"}
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def present_and_pinned(spec, dest: Path, echo) -> bool:

@@ -264,7 +264,7 @@ class LlamaCppAdapter(Adapter):
             return {}
         pinned = self.options["lora_sha256"]
         if pinned:
-            from .hub import sha256_file
+            from .._util.files import sha256_file
 
             if sha256_file(path) != pinned:
                 raise ModelUnavailable(f"{path}: sha256 differs from lora_sha256 in {self.spec.path}: train it again")

@@ -21,7 +21,7 @@ from .. import __version__
 from ..errors import HarnessError
 from ..outputs import check_output
 from ..store import Store
-from ..suitegen.io import atomic_write
+from .._util.files import atomic_write
 from ..verdict import SCORED
 from . import queries
 from .compare import compare_summaries, to_dict

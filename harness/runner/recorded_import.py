@@ -20,7 +20,7 @@ from ..graph.driver import server_version
 from ..graph.fingerprint import fingerprint
 from ..judge.recorded import RecordedItem, judge_recorded
 from ..store import Store
-from ..store.db import now
+from .._util.clock import now
 from ..suitegen.importer import with_family
 from ..suitegen.model import SuiteItem, open_suite
 from ..verdict import Verdict

@@ -23,7 +23,7 @@ from ..graph.fingerprint import GraphState, graph_state
 from ..graph.instance import Neo4jInstance
 from ..judge.limits import DEFAULT_LIMITS, Limits
 from ..store import Store
-from ..store.db import now
+from .._util.clock import now
 from ..store.records import TestSuiteFigures
 from ..store.liveness import Heartbeat, check_not_running_elsewhere, owner_fields
 from ..suitegen.model import Suite, open_suite

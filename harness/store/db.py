@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from .._util.clock import now
 from ..errors import HarnessError
 from ..text import valid_text
 from ..verdict import Verdict
@@ -34,10 +35,6 @@ VERDICT_COLUMNS = (
 
 def default_db_path() -> Path:
     return Path(os.environ.get("HARNESS_DB") or "results.db")
-
-
-def now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
 
 
 def new_run_id() -> str:

@@ -18,7 +18,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from ..graph.instance import pid_alive
+from .._util.clock import now
+from .._util.process import pid_alive
 
 HEARTBEAT_S = 10.0
 STALE_S = 120.0
@@ -33,10 +34,6 @@ def process_start(pid: int) -> str | None:
     except OSError:
         return None
     return f"{boot}:{stat.rsplit(')', 1)[1].split()[19]}"  # field 22, counted after the command name
-
-
-def now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
 
 
 def owner_fields() -> dict:

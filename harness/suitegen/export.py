@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..outputs import check_output
-from .io import atomic_write
+from .._util.files import atomic_write
 from .model import open_suite
 
 FORMATS = ("sft",)

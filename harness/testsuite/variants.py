@@ -15,7 +15,7 @@ import random
 from pathlib import Path
 
 from ..graph.csv_source import LAYOUT, LIST_SEPARATOR, GraphData
-from ..suitegen.io import atomic_write
+from .._util.files import atomic_write
 from .aimed import FAMILIES, evidence_key
 
 FILES = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..adapters.hub import sha256_file as file_sha256
+from .._util.files import sha256_file as file_sha256
 from ..errors import InputError, ModelUnavailable
 
 GGUF_MAGIC = b"GGUF"
