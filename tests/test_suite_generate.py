@@ -21,7 +21,7 @@ from harness.suitegen.gold import GoldRunner
 from harness.suitegen.io import write_suite
 from harness.suitegen.lint import lint_items
 from harness.suitegen.model import FAMILIES, open_suite
-from harness.suitegen.scan import final_limit, split_top_level, totally_ordered
+from harness.cypher.scan import final_limit, split_top_level, totally_ordered
 from harness.suitegen.snapshot import read_snapshot
 from harness.suitegen.split import entity_values
 from harness.suitegen.templates import Template, all_templates

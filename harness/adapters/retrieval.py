@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..errors import ModelUnavailable
-from ..suitegen.cypher import disease_tokens, lit
+from ..cypher.build import disease_tokens, lit
 from .base import Adapter, AdapterOptions, Generation
 
 LABELS = ("Variant", "Gene", "Therapy", "Disease")  # preference when one alias names several things

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..suitegen.scan import totally_ordered
+from ..cypher.scan import totally_ordered
 from ..verdict import Outcome, Verdict
 from .compare import compare
 from .execute import FORBIDDEN_CODES, TIMEOUT_CODES, explain_untrusted

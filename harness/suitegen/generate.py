@@ -24,7 +24,7 @@ from ..names import plain_name
 from .gold import WORKERS, GoldError, GoldRunner, expectation
 from .io import refuse_to_replace, write_suite
 from .model import SuiteItem, suites_root
-from .scan import final_limit
+from ..cypher.scan import final_limit
 from .snapshot import read_snapshot
 from .split import assign_splits, choose_holdout
 from .templates import Template, all_templates
@@ -68,7 +68,7 @@ def _sample(
 ) -> list[tuple[dict, str, dict]]:
     """Up to `count` (placeholders, cypher, gold) whose gold is non-empty and not cut by LIMIT
     (or empty, for deliberate negatives), preferring those whose every filter changes the answer."""
-    from ..testsuite.discriminating import filters_matter
+    from .discriminating import filters_matter
 
     pool = list(candidates)
     rng.shuffle(pool)

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ..judge.canonical import result_hash
 from ..judge.gold import GoldFailed, read_session, run_gold
-from .scan import totally_ordered
+from ..cypher.scan import totally_ordered
 
 TIMEOUT_S = 20.0
 ROW_CAP = 20000

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .scan import totally_ordered
+from ..cypher.scan import totally_ordered
 
 ITEMS_FILE = "items.jsonl"
 MANIFEST_FILE = "manifest.json"

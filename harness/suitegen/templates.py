@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .cypher import disease_matches
+from ..cypher.build import disease_matches
 from .snapshot import Snapshot
 
 # Entity kinds whose synonyms can replace the canonical name in a question.

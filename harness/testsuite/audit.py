@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from ..graph import service
 from ..suitegen.gold import GoldError
 from ..suitegen.model import SuiteItem, open_suite
-from .mutants import Mutant, drops_a_filter, mutants
-from .probe import TRIVIAL_QUERIES, WORKERS, gold_rows, run_untrusted_many, survivors, trivial_matches, vocabulary
+from ..cypher.mutants import Mutant, drops_a_filter, mutants
+from ..suitegen.probe import TRIVIAL_QUERIES, WORKERS, gold_rows, run_untrusted_many, survivors, trivial_matches, vocabulary
 
 
 @dataclass

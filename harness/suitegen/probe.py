@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from ..judge.compare import compare
 from ..judge.execute import execute_untrusted
 from ..judge.limits import DEFAULT_LIMITS
-from ..suitegen.gold import GoldError, run_many
-from ..suitegen.scan import totally_ordered
-from .mutants import Mutant, Vocabulary
+from ..cypher.mutants import Mutant, Vocabulary
+from ..cypher.scan import totally_ordered
+from .gold import GoldError, run_many
 
 WORKERS = 4
 ROW_CAP = DEFAULT_LIMITS.row_cap  # a gold above the cap a model's query gets cannot be matched
@@ -35,7 +35,7 @@ TRIVIAL_QUERIES = {
 
 def vocabulary(driver, *, per_literal: int = 2, seed: int = 0) -> Vocabulary:
     """Names per label, effect values and disease-name tokens of the loaded graph, sorted."""
-    from ..suitegen.cypher import disease_tokens
+    from ..cypher.build import disease_tokens
 
     queries = {
         "Gene": "MATCH (n:Gene) RETURN n.symbol AS v",
