@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,22 +37,22 @@ class Hyperparameters(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    lora_r: int = Field(16, ge=1)
-    lora_alpha: int = Field(32, ge=1)
-    lora_dropout: float = Field(0.0, ge=0.0, lt=1.0)
-    learning_rate: float | None = Field(None, gt=0.0)  # None: chosen from the base's size (default_learning_rate)
-    batch_size: int = Field(8, ge=1)
-    epochs: float = Field(1.0, gt=0.0)
-    max_steps: int | None = Field(None, ge=1)  # stop here instead (a short run; the schedule still spans the epochs)
-    warmup_steps: int = Field(10, ge=0)
-    weight_decay: float = Field(0.0, ge=0.0)
-    grad_clip: float = Field(1.0, ge=0.0)
-    max_length: int = Field(1024, ge=16)  # tokens per example, prompt + answer; longer ones are an error, never cut
+    lora_r: Annotated[int, Field(ge=1)] = 16
+    lora_alpha: Annotated[int, Field(ge=1)] = 32
+    lora_dropout: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    learning_rate: Annotated[float | None, Field(gt=0.0)] = None  # None: chosen from the base's size (default_learning_rate)
+    batch_size: Annotated[int, Field(ge=1)] = 8
+    epochs: Annotated[float, Field(gt=0.0)] = 1.0
+    max_steps: Annotated[int | None, Field(ge=1)] = None  # stop here instead (a short run; the schedule still spans the epochs)
+    warmup_steps: Annotated[int, Field(ge=0)] = 10
+    weight_decay: Annotated[float, Field(ge=0.0)] = 0.0
+    grad_clip: Annotated[float, Field(ge=0.0)] = 1.0
+    max_length: Annotated[int, Field(ge=16)] = 1024  # tokens per example, prompt + answer; longer ones are an error, never cut
     seed: int = 0
     # "auto" (bf16 on a GPU, fp32 on a CPU), "fp32", "bf16" (weights in bf16: GPU) or "bf16-mixed" (fp32 weights, bf16 matmuls)
     precision: Precision = "auto"
-    save_every: int = Field(20, ge=1)
-    eval_every: int = Field(50, ge=1)
+    save_every: Annotated[int, Field(ge=1)] = 20
+    eval_every: Annotated[int, Field(ge=1)] = 50
     target_modules: tuple[str, ...] = TARGET_MODULES
 
     @property

@@ -26,6 +26,7 @@ from .loop import (
     run_training,
 )
 
+
 @dataclass
 class TrainRequest:
     base: str
@@ -34,7 +35,7 @@ class TrainRequest:
     system_prompt_file: str = "ft_system_prompt.txt"
     validation_fraction: float = 0.05
     limit: int | None = None  # only the first N train items (tests, smoke runs)
-    hyper: Hyperparameters = field(default_factory=Hyperparameters)
+    hyper: Hyperparameters = field(default_factory=lambda: Hyperparameters())
     resume: bool = False
     fresh: bool = False
     merge: bool = False  # export the merged model instead of a LoRA adapter
