@@ -70,7 +70,8 @@ def _report(summary) -> None:
     "--row-cap",
     type=click.IntRange(min=1),
     default=DEFAULT_LIMITS.row_cap,
-    show_default=True, help="Rows beyond this are too_many_rows."
+    show_default=True,
+    help="Rows beyond this are too_many_rows.",
 )
 @click.option("--replay", type=click.Path(dir_okay=False), default=None, help="JSONL outputs for --model replay.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")

@@ -51,9 +51,19 @@ DEFAULTS = Hyperparameters()  # the one owner of every default below
     show_default=True,
     help="auto: bf16 on a GPU, fp32 on a CPU; bf16-mixed: fp32 weights, bf16 matmuls (measure it: scripts/bench_train_step.py).",
 )
-@click.option("--save-every", type=click.IntRange(1), default=DEFAULTS.save_every, show_default=True, help="Checkpoint every N steps.")
 @click.option(
-    "--eval-every", type=click.IntRange(1), default=DEFAULTS.eval_every, show_default=True, help="Validation loss every N steps."
+    "--save-every",
+    type=click.IntRange(1),
+    default=DEFAULTS.save_every,
+    show_default=True,
+    help="Checkpoint every N steps.",
+)
+@click.option(
+    "--eval-every",
+    type=click.IntRange(1),
+    default=DEFAULTS.eval_every,
+    show_default=True,
+    help="Validation loss every N steps.",
 )
 @click.option(
     "--validation-fraction",

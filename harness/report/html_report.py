@@ -18,10 +18,10 @@ from importlib import resources
 from pathlib import Path
 
 from .. import __version__
+from .._util.files import atomic_write
 from ..errors import HarnessError
 from ..outputs import check_output
 from ..store import Store
-from .._util.files import atomic_write
 from ..verdict import SCORED
 from . import queries
 from .compare import compare_summaries, to_dict

@@ -18,6 +18,7 @@ from ..store.liveness import observed
 
 __all__ = ["get_run", "item_details", "items", "latest_run_of", "open_store", "parse_json", "reading", "select_runs"]
 
+
 def open_store(path: str | Path | None = None) -> Store:
     """The results database at `path` (default $HARNESS_DB or results.db), which must exist."""
     target = Path(path) if path else default_db_path()

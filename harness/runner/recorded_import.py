@@ -13,6 +13,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .._util.clock import now
 from ..adapters.base import Generation
 from ..errors import InputError
 from ..graph import service
@@ -20,7 +21,6 @@ from ..graph.driver import server_version
 from ..graph.fingerprint import fingerprint
 from ..judge.recorded import RecordedItem, judge_recorded
 from ..store import Store
-from .._util.clock import now
 from ..suitegen.importer import with_family
 from ..suitegen.model import SuiteItem, open_suite
 from ..verdict import Verdict

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from .._util.clock import now
 from ..adapters.base import Adapter, Generation, ModelSpec, RunContext
 from ..adapters.registry import adapter_class
 from ..adapters.specs import load_spec
@@ -23,9 +24,8 @@ from ..graph.fingerprint import GraphState, graph_state
 from ..graph.instance import Neo4jInstance
 from ..judge.limits import DEFAULT_LIMITS, Limits
 from ..store import Store
-from .._util.clock import now
-from ..store.records import TestSuiteFigures
 from ..store.liveness import Heartbeat, check_not_running_elsewhere, owner_fields
+from ..store.records import TestSuiteFigures
 from ..suitegen.model import Suite, open_suite
 from ..testsuite.server import restore_before_run
 from ..verdict import Outcome

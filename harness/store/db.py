@@ -25,7 +25,6 @@ from ..verdict import Verdict
 from .migrations import migrations
 from .records import TestSuiteFigures, VariantVerdict, figures_from
 
-
 # The columns report tables need per item; detail and raw text are read only by `show`.
 VERDICT_COLUMNS = (
     "item_id, family_id, template_id, outcome, scored, syntax_ok, exec_ok, match, strict_match, f1, "
@@ -296,7 +295,9 @@ class Store:
             return None
         scored = [
             (row["item_id"], row["outcome"])
-            for row in self.db.query("select item_id, outcome from results where run_id = ? and scored = 1", [run["id"]])
+            for row in self.db.query(
+                "select item_id, outcome from results where run_id = ? and scored = 1", [run["id"]]
+            )
         ]
         return figures_from(run["id"], scored, self.variant_verdicts(run["id"]), meta["variants"])
 

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..cypher.scan import final_limit
 from ..errors import HarnessError, InputError
 from ..graph import service
 from ..graph.fingerprint import fingerprint
@@ -24,7 +25,6 @@ from ..names import plain_name
 from .gold import WORKERS, GoldError, GoldRunner, expectation
 from .io import refuse_to_replace, write_suite
 from .model import SuiteItem, suites_root
-from ..cypher.scan import final_limit
 from .snapshot import read_snapshot
 from .split import assign_splits, choose_holdout
 from .templates import Template, all_templates

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
 from ..cypher.scan import totally_ordered
+from ..errors import InputError
 
 ITEMS_FILE = "items.jsonl"
 MANIFEST_FILE = "manifest.json"

@@ -11,11 +11,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from ..cypher.mutants import Mutant, Vocabulary
+from ..cypher.scan import totally_ordered
 from ..judge.compare import compare
 from ..judge.execute import execute_untrusted
 from ..judge.limits import DEFAULT_LIMITS
-from ..cypher.mutants import Mutant, Vocabulary
-from ..cypher.scan import totally_ordered
 from .gold import GoldError, run_many
 
 WORKERS = 4

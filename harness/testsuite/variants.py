@@ -14,8 +14,8 @@ import csv
 import random
 from pathlib import Path
 
-from ..graph.csv_source import LAYOUT, LIST_SEPARATOR, GraphData
 from .._util.files import atomic_write
+from ..graph.csv_source import LAYOUT, LIST_SEPARATOR, GraphData
 from .aimed import FAMILIES, evidence_key
 
 FILES = {
