@@ -21,7 +21,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from .._util.files import sha256_file
 from ..errors import ModelUnavailable
+from ..paths import cache_dir
 from .base import Adapter, Generation
 from .fewshot import FewShot, FewShotOptions
 from .grammar_check import check_grammar
@@ -41,8 +43,6 @@ def model_file(spec) -> Path | None:
 
 def model_cache() -> Path:
     """Downloaded weights live outside the repository: $HARNESS_CACHE/models."""
-    from ..paths import cache_dir
-
     return cache_dir() / "models"
 
 
@@ -263,11 +263,8 @@ class LlamaCppAdapter(Adapter):
         if path is None:
             return {}
         pinned = self.options["lora_sha256"]
-        if pinned:
-            from .._util.files import sha256_file
-
-            if sha256_file(path) != pinned:
-                raise ModelUnavailable(f"{path}: sha256 differs from lora_sha256 in {self.spec.path}: train it again")
+        if pinned and sha256_file(path) != pinned:
+            raise ModelUnavailable(f"{path}: sha256 differs from lora_sha256 in {self.spec.path}: train it again")
         return {"lora_path": str(path), "lora_scale": float(self.options["lora_scale"])}
 
     def model_info(self) -> dict:

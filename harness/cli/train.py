@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..train.loop import PRECISIONS, Hyperparameters
+from ..train.pipeline import TrainRequest, train
 
 DEFAULTS = Hyperparameters()  # the one owner of every default below
 
@@ -112,8 +113,6 @@ def train_command(
     threads,
 ):
     """Fine-tune BASE with LoRA on SUITE's train split; write models/NAME.toml (pinned GGUF + model card)."""
-    from ..train.pipeline import TrainRequest, train
-
     hyper = Hyperparameters(
         epochs=epochs,
         max_steps=max_steps,

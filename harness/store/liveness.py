@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .._util.clock import now
 from .._util.process import pid_alive
+from ..errors import HarnessError
 
 HEARTBEAT_S = 10.0
 STALE_S = 120.0
@@ -104,8 +105,6 @@ class Heartbeat:
 def check_not_running_elsewhere(run: dict) -> None:
     """Resuming takes a run over: refuse while its owner still runs it."""
     if run.get("status") == "running" and owner_alive(run):
-        from ..errors import HarnessError
-
         raise HarnessError(
             f"run {run['id']} is still running ({describe_owner(run)}): wait for it to finish, or stop that process"
         )

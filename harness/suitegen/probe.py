@@ -11,6 +11,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from ..cypher.build import disease_tokens
 from ..cypher.mutants import Mutant, Vocabulary
 from ..cypher.scan import totally_ordered
 from ..judge.compare import compare
@@ -35,8 +36,6 @@ TRIVIAL_QUERIES = {
 
 def vocabulary(driver, *, per_literal: int = 2, seed: int = 0) -> Vocabulary:
     """Names per label, effect values and disease-name tokens of the loaded graph, sorted."""
-    from ..cypher.build import disease_tokens
-
     queries = {
         "Gene": "MATCH (n:Gene) RETURN n.symbol AS v",
         "Variant": "MATCH (n:Variant) RETURN n.name AS v",

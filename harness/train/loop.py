@@ -40,14 +40,20 @@ class Hyperparameters(BaseModel):
     lora_r: Annotated[int, Field(ge=1)] = 16
     lora_alpha: Annotated[int, Field(ge=1)] = 32
     lora_dropout: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
-    learning_rate: Annotated[float | None, Field(gt=0.0)] = None  # None: chosen from the base's size (default_learning_rate)
+    learning_rate: Annotated[float | None, Field(gt=0.0)] = (
+        None  # None: chosen from the base's size (default_learning_rate)
+    )
     batch_size: Annotated[int, Field(ge=1)] = 8
     epochs: Annotated[float, Field(gt=0.0)] = 1.0
-    max_steps: Annotated[int | None, Field(ge=1)] = None  # stop here instead (a short run; the schedule still spans the epochs)
+    max_steps: Annotated[int | None, Field(ge=1)] = (
+        None  # stop here instead (a short run; the schedule still spans the epochs)
+    )
     warmup_steps: Annotated[int, Field(ge=0)] = 10
     weight_decay: Annotated[float, Field(ge=0.0)] = 0.0
     grad_clip: Annotated[float, Field(ge=0.0)] = 1.0
-    max_length: Annotated[int, Field(ge=16)] = 1024  # tokens per example, prompt + answer; longer ones are an error, never cut
+    max_length: Annotated[int, Field(ge=16)] = (
+        1024  # tokens per example, prompt + answer; longer ones are an error, never cut
+    )
     seed: int = 0
     # "auto" (bf16 on a GPU, fp32 on a CPU), "fp32", "bf16" (weights in bf16: GPU) or "bf16-mixed" (fp32 weights, bf16 matmuls)
     precision: Precision = "auto"

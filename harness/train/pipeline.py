@@ -16,6 +16,7 @@ from ..paths import cache_dir
 from .base import resolve_base
 from .card import trained_options, write_spec
 from .data import load_training_data
+from .export import export_lora, export_merged
 from .loop import (
     CHECKPOINT,
     PRECISIONS,
@@ -127,14 +128,10 @@ def train(request: TrainRequest, log=lambda line: None) -> TrainReport:
     started = time.perf_counter()
     if request.merge or base.kind == "hf":
         weights_path = models_dir() / f"{request.name}.gguf"
-        from .export import export_merged
-
         sha = export_merged(model, tokenizer, work, weights_path)
         weights = {"model_path": weights_path.name, "sha256": sha}
     else:
         weights_path = models_dir() / f"{request.name}.lora.gguf"
-        from .export import export_lora
-
         sha = export_lora(model, tokenizer, work, weights_path)
         weights = {"lora_path": weights_path.name, "lora_sha256": sha}
     export_s = time.perf_counter() - started
