@@ -132,9 +132,9 @@ def test_trained_spec_evaluates_like_any_model(trained, models, use_neo4j, tmp_p
     assert result.exit_code == 0, result.output
     store = Store(db)
     run = store.get_run(result.stdout.strip())
-    rows = list(store.results(run["id"]))
+    rows = list(store.results(run.id))
     assert len(rows) == 2 and all(Outcome.is_scored(r["outcome"]) for r in rows)
-    assert json.loads(run["adapter_info"])["lora_sha256"] == load_spec("smol-t").options["lora_sha256"]
+    assert run.adapter_info["lora_sha256"] == load_spec("smol-t").options["lora_sha256"]
 
 
 def adapter_weights(work: Path) -> dict:

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..errors import HarnessError
 from ..store import Store, default_db_path
 from ..store.liveness import observed
+from ..store.records import RunRecord
 
 __all__ = ["get_run", "item_details", "items", "latest_run_of", "open_store", "parse_json", "reading", "select_runs"]
 
@@ -38,15 +39,16 @@ def reading(path: str | Path | None = None) -> Iterator[Store]:
         store.close()
 
 
-def select_runs(store: Store, run_ids: tuple[str, ...] | list[str] = ()) -> list[dict]:
+def select_runs(store: Store, run_ids: tuple[str, ...] | list[str] = ()) -> list[RunRecord]:
     """The runs named by id (or unique id prefix), in the order given; by default the latest
     run of each model, whatever its status, sorted by model name."""
     if run_ids:
-        runs, seen = [], set()
+        runs: list[RunRecord] = []
+        seen = set()
         for run_id in run_ids:
             run = get_run(store, run_id)
-            if run["id"] not in seen:
-                seen.add(run["id"])
+            if run.id not in seen:
+                seen.add(run.id)
                 runs.append(run)
         return runs
     runs = [observed(run) for run in store.latest_runs()]
@@ -55,14 +57,14 @@ def select_runs(store: Store, run_ids: tuple[str, ...] | list[str] = ()) -> list
     return runs
 
 
-def latest_run_of(store: Store, model: str) -> dict:
+def latest_run_of(store: Store, model: str) -> RunRecord:
     run = store.latest_run(model)
     if run is None:
         raise HarnessError(f"no run of model {model!r} in {store.path}")
     return observed(run)
 
 
-def get_run(store: Store, run_id: str) -> dict:
+def get_run(store: Store, run_id: str) -> RunRecord:
     """One run by id or unique prefix, as listings show it (a dead `running` run is `abandoned`)."""
     return observed(store.get_run(run_id))
 

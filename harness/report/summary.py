@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from ..store import Store
+from ..store.records import RunRecord
 from ..verdict import INFRA, Outcome
 from . import queries
 from .stats import mcnemar_exact, median, percentile, wilson
@@ -40,7 +41,7 @@ class Rate:
 
 @dataclass
 class RunSummary:
-    run: dict
+    run: RunRecord
     label: str
     syntax: Rate = field(default_factory=Rate)
     execution: Rate = field(default_factory=Rate)
@@ -83,17 +84,17 @@ class RunSummary:
     @property
     def pending(self) -> int | None:
         """Planned items with no verdict yet (an interrupted or running run), if known."""
-        planned = self.run.get("n_planned")
+        planned = self.run.n_planned
         return max(0, planned - self.n_recorded) if planned is not None else None
 
     def scored_correct(self) -> dict[str, bool]:
         return {item: outcome == "correct" for item, (outcome, _) in self.items.items() if Outcome.is_scored(outcome)}
 
 
-def summarize(store: Store, run: dict, label: str | None = None) -> RunSummary:
-    summary = RunSummary(run=run, label=label or run["model"])
+def summarize(store: Store, run: RunRecord, label: str | None = None) -> RunSummary:
+    summary = RunSummary(run=run, label=label or run.model)
     f1_total, latencies, tokens, token_ms = 0.0, [], 0, 0.0
-    for row in queries.items(store, run["id"]):
+    for row in queries.items(store, run.id):
         outcome = row["outcome"]
         summary.outcomes[outcome] += 1
         summary.items[row["item_id"]] = (outcome, row["family_id"])
@@ -124,13 +125,13 @@ def summarize(store: Store, run: dict, label: str | None = None) -> RunSummary:
     return summary
 
 
-def labels_for(runs: list[dict]) -> list[str]:
+def labels_for(runs: list[RunRecord]) -> list[str]:
     """The model name, made unique with the run's start time when a model appears twice."""
-    counts = Counter(run["model"] for run in runs)
-    return [run["model"] if counts[run["model"]] == 1 else f"{run['model']}@{run['id'][:15]}" for run in runs]
+    counts = Counter(run.model for run in runs)
+    return [run.model if counts[run.model] == 1 else f"{run.model}@{run.id[:15]}" for run in runs]
 
 
-def summarize_runs(store: Store, runs: list[dict]) -> list[RunSummary]:
+def summarize_runs(store: Store, runs: list[RunRecord]) -> list[RunSummary]:
     return [summarize(store, run, label) for run, label in zip(runs, labels_for(runs))]
 
 
@@ -184,9 +185,7 @@ def paired_counts(
 
 
 def paired(a: RunSummary, b: RunSummary) -> Paired:
-    return paired_counts(
-        a.scored_correct(), b.scored_correct(), a.label, b.label, a.run.get("suite_hash") != b.run.get("suite_hash")
-    )
+    return paired_counts(a.scored_correct(), b.scored_correct(), a.label, b.label, a.run.suite_hash != b.run.suite_hash)
 
 
 def all_pairs(summaries: list[RunSummary]) -> list[Paired]:

@@ -13,7 +13,7 @@ def test_suite_table(store: Store, summaries) -> Table | None:
     judged on graph variants (the report then looks as before)."""
     records, rows = [], []
     for run_summary in summaries:
-        figures = store.test_suite_figures(run_summary.run["id"])
+        figures = store.test_suite_figures(run_summary.run.id)
         if figures is None:
             continue
         flipped = figures.flipped

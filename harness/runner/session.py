@@ -7,7 +7,6 @@ a rescore of stored generations are two kinds of plan executed the same way.
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,7 +24,7 @@ from ..graph.instance import Neo4jInstance
 from ..judge.limits import DEFAULT_LIMITS, Limits
 from ..store import Store
 from ..store.liveness import Heartbeat, check_not_running_elsewhere, owner_fields
-from ..store.records import TestSuiteFigures
+from ..store.records import RunRecord, TestSuiteFigures
 from ..suitegen.model import Suite, open_suite
 from ..testsuite.server import restore_before_run
 from ..verdict import Outcome
@@ -206,7 +205,7 @@ class RunSession:
         store, request = self.store, self.request
         assert store is not None
         run, resumed = self._run_row(plan, adapter, graph_before)
-        run_id = run["id"]
+        run_id = run.id
         done = store.scored_item_ids(run_id)
         todo = sum(1 for _ in plan.items(done))
         gen_workers = max(1, min(request.concurrency or adapter.max_concurrency, adapter.max_concurrency, 32))
@@ -275,7 +274,7 @@ class RunSession:
         )
         return RunResult(run_id=run_id, status=status, recorded=recorded, counts=counts, resumed=resumed)
 
-    def _run_row(self, plan: RunPlan, adapter: Adapter, graph_before: str) -> tuple[dict, bool]:
+    def _run_row(self, plan: RunPlan, adapter: Adapter, graph_before: str) -> tuple[RunRecord, bool]:
         """The run to continue (`--run-id`, `--resume`) or a new one: (run row, resumed)."""
         store, request, spec = self.store, self.request, plan.spec
         assert store is not None
@@ -291,21 +290,21 @@ class RunSession:
         resumed = None
         if request.run_id:
             resumed = store.get_run(request.run_id)
-            if resumed["model"] != spec.name or resumed["suite_hash"] != suite_hash:
+            if resumed.model != spec.name or resumed.suite_hash != suite_hash:
                 raise HarnessError(
-                    f"run {resumed['id']} is of model {resumed['model']!r} on another suite or suite version; "
+                    f"run {resumed.id} is of model {resumed.model!r} on another suite or suite version; "
                     "it cannot be continued with these options"
                 )
         elif request.resume:
             resumed = store.latest_resumable(spec.name, plan.suite.name, key)
-        if resumed and resumed["graph_fingerprint"] != graph_before:
+        if resumed and resumed.graph_fingerprint != graph_before:
             raise HarnessError(
-                f"run {resumed['id']} was made on graph {resumed['graph_fingerprint'][:12]}, "
+                f"run {resumed.id} was made on graph {(resumed.graph_fingerprint or '?')[:12]}, "
                 f"Neo4j now holds {graph_before[:12]}: a run never mixes graphs"
             )
         if resumed:
             check_not_running_elsewhere(resumed)
-            store.update_run(resumed["id"], status="running", finished_at=None, error=None, **owner_fields())
+            store.update_run(resumed.id, status="running", finished_at=None, error=None, **owner_fields())
             return resumed, True
         run_id = store.create_run(
             model=spec.name,
@@ -386,31 +385,31 @@ def rescore(
     """Judge an earlier run's stored generations again, as a new run; the model is not called."""
     with Store(db_path) as store:
         original = store.get_run(run_id)
-        if original["status"] == "running":
+        if original.status == "running":
             raise HarnessError(
-                f"run {original['id']} is still running: rescore it once it has ended "
-                f"(if its process died, `harness run --run-id {original['id']}` finishes it first)"
+                f"run {original.id} is still running: rescore it once it has ended "
+                f"(if its process died, `harness run --run-id {original.id}` finishes it first)"
             )
-        generations = {row["item_id"]: row for row in store.generations(original["id"])}
-    if original.get("imported_from"):
+        generations = {row["item_id"]: row for row in store.generations(original.id)}
+    if original.imported_from:
         raise HarnessError(
-            f"run {original['id']} was judged from recorded rows of another graph; "
+            f"run {original.id} was judged from recorded rows of another graph; "
             "import its file again (`harness results import`) instead of rescoring it"
         )
     if not generations:
-        raise HarnessError(f"run {original['id']} has no stored generations to rescore")
-    spec_data = json.loads(original["model_spec"] or "{}")
+        raise HarnessError(f"run {original.id} has no stored generations to rescore")
+    spec_data = original.model_spec
     spec = ModelSpec(
-        name=original["model"],
+        name=original.model,
         adapter=spec_data.get("adapter", "stored"),
         options=spec_data.get("options", {}),
         description=spec_data.get("description", ""),
     )
-    options = json.loads(original["options"] or "{}")
+    options = original.options
     request = RunRequest(
-        model=original["model"],
-        suite=original["suite_path"] or original["suite"],
-        split=original["split"] or "test",
+        model=original.model,
+        suite=original.suite_path or original.suite or "",
+        split=original.split or "test",
         limit=options.get("limit"),
         item_ids=frozenset(generations),
         db_path=db_path,
@@ -420,7 +419,7 @@ def rescore(
         test_suite=test_suite,
         variant_server=variant_server,
     )
-    plan = _plan(request, spec, request.suite, {"rescore_of": original["id"]})
+    plan = _plan(request, spec, request.suite, {"rescore_of": original.id})
     with RunSession(request) as session:
         session.restore_base_graph()
         graph_before = session.check_graph(plan.suite)

@@ -43,14 +43,14 @@ def judge_on_variants(
 ) -> TestSuiteFigures:
     """Judge run `run_id`'s base-correct items on every variant its suite records."""
     run = store.get_run(run_id)
-    suite = open_suite(run["suite_path"] or run["suite"])
+    suite = open_suite(run.suite_path or run.suite or "")
     section = recorded_variants(suite)
-    if run["graph_fingerprint"] and run["graph_fingerprint"] != section["base_fingerprint"]:
-        raise HarnessError(f"run {run['id']} was judged on another graph than suite {suite.name!r}'s base graph")
+    if run.graph_fingerprint and run.graph_fingerprint != section["base_fingerprint"]:
+        raise HarnessError(f"run {run.id} was judged on another graph than suite {suite.name!r}'s base graph")
     base = read_graph_folder(graph or section.get("graph_source"))
-    items = {item.id: item for item in suite.items(split=run["split"] or "test")}
-    correct = [r for r in store.results(run["id"]) if r["outcome"] == "correct" and r["item_id"] in items]
-    done = store.judged_on_variants(run["id"])
+    items = {item.id: item for item in suite.items(split=run.split or "test")}
+    correct = [r for r in store.results(run.id) if r["outcome"] == "correct" and r["item_id"] in items]
+    done = store.judged_on_variants(run.id)
     started = time.monotonic()
     with (
         deferred_sigint() as stop,
@@ -78,13 +78,13 @@ def judge_on_variants(
                 generation = Generation(output=result["extracted_query"] or "")
                 verdict, fresh = judge_item(driver, item, generation, gold, limits, memo)
                 fresh_gold = None if fresh is None else {"fingerprint": graph_fp, "cypher": item.cypher, **fresh}
-                store.record_variant_verdict(run["id"], item.id, variant["id"], graph_fp, verdict, fresh_gold)
+                store.record_variant_verdict(run.id, item.id, variant["id"], graph_fp, verdict, fresh_gold)
     meta = {
         "variants": [v["id"] for v in section["variants"]],
         "seed": section["seed"],
         "elapsed_s": round(time.monotonic() - started, 1),
     }
-    store.update_run(run["id"], test_suite=meta)
-    figures = store.test_suite_figures(run["id"])
+    store.update_run(run.id, test_suite=meta)
+    figures = store.test_suite_figures(run.id)
     assert figures is not None  # the meta was just written
     return figures

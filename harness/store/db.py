@@ -23,7 +23,7 @@ from ..errors import HarnessError
 from ..text import valid_text
 from ..verdict import Verdict
 from .migrations import migrations
-from .records import TestSuiteFigures, VariantVerdict, figures_from
+from .records import RunRecord, TestSuiteFigures, VariantVerdict, figures_from
 
 # The columns report tables need per item; detail and raw text are read only by `show`.
 VERDICT_COLUMNS = (
@@ -105,7 +105,7 @@ class Store:
     def update_run(self, run_id: str, **fields) -> None:
         self._write(lambda: self.db.table("runs").update(run_id, _jsonify(fields)))
 
-    def get_run(self, run_id: str) -> dict:
+    def get_run(self, run_id: str) -> RunRecord:
         rows = list(
             self.db.query(
                 "select * from runs where id = ? or id like ? order by id desc limit 2", [run_id, f"{run_id}%"]
@@ -115,12 +115,12 @@ class Store:
             raise HarnessError(f"no run {run_id!r} in {self.path}: see `harness report` for run ids")
         if len(rows) > 1 and rows[0]["id"] != run_id:
             raise HarnessError(f"run id prefix {run_id!r} is ambiguous in {self.path}")
-        return rows[0]
+        return RunRecord.from_row(rows[0])
 
-    def runs(self) -> list[dict]:
-        return list(self.db.query("select * from runs order by id"))
+    def runs(self) -> list[RunRecord]:
+        return [RunRecord.from_row(row) for row in self.db.query("select * from runs order by id")]
 
-    def latest_resumable(self, model: str, suite: str, options_key: str) -> dict | None:
+    def latest_resumable(self, model: str, suite: str, options_key: str) -> RunRecord | None:
         rows = list(
             self.db.query(
                 "select * from runs where model = ? and suite = ? and options_key = ? and status != 'finished' "
@@ -128,17 +128,16 @@ class Store:
                 [model, suite, options_key],
             )
         )
-        return rows[0] if rows else None
+        return RunRecord.from_row(rows[0]) if rows else None
 
-    def latest_runs(self) -> list[dict]:
+    def latest_runs(self) -> list[RunRecord]:
         """The latest run of each model, whatever its status, sorted by model name."""
-        return list(
-            self.db.query("select * from runs where id in (select max(id) from runs group by model) order by model, id")
-        )
+        query = "select * from runs where id in (select max(id) from runs group by model) order by model, id"
+        return [RunRecord.from_row(row) for row in self.db.query(query)]
 
-    def latest_run(self, model: str) -> dict | None:
+    def latest_run(self, model: str) -> RunRecord | None:
         rows = list(self.db.query("select * from runs where model = ? order by id desc limit 1", [model]))
-        return rows[0] if rows else None
+        return RunRecord.from_row(rows[0]) if rows else None
 
     # items ------------------------------------------------------------
     def scored_item_ids(self, run_id: str) -> set[str]:
@@ -290,16 +289,13 @@ class Store:
     def test_suite_figures(self, run_id: str) -> TestSuiteFigures | None:
         """Execution and test-suite accuracy of a run judged on graph variants; None for any other run."""
         run = self.get_run(run_id)
-        meta = json.loads(run["test_suite"]) if run.get("test_suite") else None
-        if not meta:
+        if not run.test_suite:
             return None
         scored = [
             (row["item_id"], row["outcome"])
-            for row in self.db.query(
-                "select item_id, outcome from results where run_id = ? and scored = 1", [run["id"]]
-            )
+            for row in self.db.query("select item_id, outcome from results where run_id = ? and scored = 1", [run.id])
         ]
-        return figures_from(run["id"], scored, self.variant_verdicts(run["id"]), meta["variants"])
+        return figures_from(run.id, scored, self.variant_verdicts(run.id), run.test_suite["variants"])
 
     # ------------------------------------------------------------------
     def _write(self, work) -> None:

@@ -1,6 +1,6 @@
-"""Typed records the store reads back for test-suite accuracy (never dict rows).
+"""Typed records the store reads back (never dict rows): runs, and the test-suite figures.
 
-A run's test-suite figures are computed from two reads, its scored base verdicts and its
+A `RunRecord` is one row of `runs` with its JSON columns parsed once, here. A run's test-suite figures are computed from two reads, its scored base verdicts and its
 verdicts on each graph variant: the runner prints them, the report tabulates them, and
 both get them from `Store.test_suite_figures`, so the rule "correct on the base graph and
 on every variant" is written once.
@@ -8,7 +8,65 @@ on every variant" is written once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+
+def parse_json(text: Any, default: Any = None) -> Any:
+    """A JSON column's value; `default` for NULL or text that is not JSON."""
+    if text is None or text == "":
+        return default
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run as stored: what was evaluated, on which graph, by which process, how it ended."""
+
+    id: str
+    model: str
+    status: str
+    suite: str | None = None
+    suite_path: str | None = None
+    suite_hash: str | None = None
+    split: str | None = None
+    graph_fingerprint: str | None = None
+    fingerprint_after: str | None = None
+    neo4j_version: str | None = None
+    harness_version: str | None = None
+    git_commit: str | None = None
+    host: str | None = None
+    options_key: str | None = None
+    options: dict = field(default_factory=dict)  # selection, limits and extra options of the run
+    model_spec: dict = field(default_factory=dict)  # name, adapter, options, description
+    adapter_info: dict = field(default_factory=dict)
+    n_planned: int | None = None
+    error: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    imported_from: dict | None = None  # source file, hash and format of a run judged from recorded rows
+    test_suite: dict | None = None  # variants, seed and time of a run judged on graph variants
+    owner_host: str | None = None
+    owner_pid: int | None = None
+    owner_started: str | None = None
+    heartbeat_at: str | None = None
+
+    @classmethod
+    def from_row(cls, row: dict) -> RunRecord:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in row.items() if k in known}
+        for name in ("options", "model_spec", "adapter_info"):
+            parsed = parse_json(values.get(name), {})
+            values[name] = parsed if isinstance(parsed, dict) else {}
+        for name in ("imported_from", "test_suite"):
+            values[name] = parse_json(values.get(name)) or None
+        return cls(**values)
 
 
 @dataclass(frozen=True)
