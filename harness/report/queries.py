@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import HarnessError
 from ..store import Store, default_db_path
 from ..store.liveness import observed
-from ..store.records import RunRecord
+from ..store.records import ResultRecord, RunRecord
 
 __all__ = ["get_run", "item_details", "items", "latest_run_of", "open_store", "parse_json", "reading", "select_runs"]
 
@@ -69,9 +69,9 @@ def get_run(store: Store, run_id: str) -> RunRecord:
     return observed(store.get_run(run_id))
 
 
-def items(store: Store, run_id: str):
-    """Per-item verdict rows of one run (without raw output or detail), ordered by item id."""
-    yield from store.verdict_rows(run_id)
+def items(store: Store, run_id: str) -> Iterator[ResultRecord]:
+    """Per-item verdicts of one run (without raw output or detail), ordered by item id."""
+    yield from store.verdicts(run_id)
 
 
 def item_details(store: Store, run_id: str):

@@ -95,27 +95,27 @@ def summarize(store: Store, run: RunRecord, label: str | None = None) -> RunSumm
     summary = RunSummary(run=run, label=label or run.model)
     f1_total, latencies, tokens, token_ms = 0.0, [], 0, 0.0
     for row in queries.items(store, run.id):
-        outcome = row["outcome"]
+        outcome = row.outcome
         summary.outcomes[outcome] += 1
-        summary.items[row["item_id"]] = (outcome, row["family_id"])
+        summary.items[row.item_id] = (outcome, row.family_id)
         if not Outcome.is_scored(outcome):
             continue
-        syntax_ok, exec_ok, correct = bool(row["syntax_ok"]), bool(row["exec_ok"]), outcome == "correct"
+        syntax_ok, exec_ok, correct = bool(row.syntax_ok), bool(row.exec_ok), outcome == "correct"
         summary.syntax.add(syntax_ok)
         summary.execution.add(exec_ok)
         summary.accuracy.add(correct)
-        summary.strict.add(bool(row["strict_match"]))
+        summary.strict.add(bool(row.strict_match))
         if syntax_ok:
             summary.exec_given_syntax.add(exec_ok)
         if exec_ok:
             summary.accuracy_given_exec.add(correct)
-        summary.families.setdefault(row["family_id"] or "?", Rate()).add(correct)
-        f1_total += row["f1"] or 0.0  # a query that never produced rows earns no partial credit
-        if row["gen_ms"] is not None:
-            latencies.append(row["gen_ms"])
-            if row["output_tokens"] is not None:
-                tokens += row["output_tokens"]
-                token_ms += row["gen_ms"]
+        summary.families.setdefault(row.family_id or "?", Rate()).add(correct)
+        f1_total += row.f1 or 0.0  # a query that never produced rows earns no partial credit
+        if row.gen_ms is not None:
+            latencies.append(row.gen_ms)
+            if row.output_tokens is not None:
+                tokens += row.output_tokens
+                token_ms += row.gen_ms
     if summary.n_scored:
         summary.f1_mean = f1_total / summary.n_scored
     summary.latency_median_ms = median(latencies)

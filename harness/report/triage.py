@@ -11,7 +11,7 @@ from tabulate import tabulate
 
 from ..errors import HarnessError
 from ..store import Store
-from ..store.records import RunRecord
+from ..store.records import ResultRecord, RunRecord
 from ..verdict import Outcome
 from . import queries
 from .tables import num
@@ -126,11 +126,11 @@ def render_item(record: dict) -> str:
 
 
 # triage -------------------------------------------------------------------
-def short_error(row: dict, size: int = 70) -> str:
-    text = (row.get("error") or row.get("reason") or "").strip().splitlines()
-    text = text[0] if text else ""
-    if row.get("error_class") and not text.startswith(row["error_class"]):
-        text = f"{row['error_class'].rsplit('.', 1)[-1]}: {text}" if text else row["error_class"]
+def short_error(row: ResultRecord, size: int = 70) -> str:
+    lines = (row.error or row.reason or "").strip().splitlines()
+    text = lines[0] if lines else ""
+    if row.error_class and not text.startswith(row.error_class):
+        text = f"{row.error_class.rsplit('.', 1)[-1]}: {text}" if text else row.error_class
     text = text if len(text) <= size else text[: size - 1] + "…"
     return text.replace("|", "\\|")
 
@@ -140,11 +140,11 @@ class Group:
         self.count = 0
         self.examples: list[str] = []
 
-    def add(self, row: dict, examples: int) -> None:
+    def add(self, row: ResultRecord, examples: int) -> None:
         self.count += 1
         if len(self.examples) < examples:
             error = short_error(row)
-            self.examples.append(f"{row['item_id']}" + (f" ({error})" if error else ""))
+            self.examples.append(f"{row.item_id}" + (f" ({error})" if error else ""))
 
 
 def triage(store: Store, run: RunRecord, examples: int = 3) -> dict:
@@ -153,7 +153,7 @@ def triage(store: Store, run: RunRecord, examples: int = 3) -> dict:
     scored_per_family: dict[str, int] = defaultdict(int)
     n_scored = n_failed = 0
     for row in queries.items(store, run.id):
-        outcome, family = row["outcome"], row["family_id"] or "?"
+        outcome, family = row.outcome, row.family_id or "?"
         if not Outcome.is_scored(outcome):  # infra outcomes (and any unknown one)
             infra[outcome].add(row, examples)
             continue
@@ -165,9 +165,9 @@ def triage(store: Store, run: RunRecord, examples: int = 3) -> dict:
         by_outcome[outcome].add(row, examples)
         by_family[family].add(row, examples)
         if outcome == "wrong_result":
-            by_reason[row["reason"] or "unknown"].add(row, examples)
-        if row["error_class"]:
-            by_class[row["error_class"]].add(row, examples)
+            by_reason[row.reason or "unknown"].add(row, examples)
+        if row.error_class:
+            by_class[row.error_class].add(row, examples)
 
     def records(groups, total=None):
         ordered = sorted(groups.items(), key=lambda kv: (-kv[1].count, kv[0]))

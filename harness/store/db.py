@@ -23,13 +23,7 @@ from ..errors import HarnessError
 from ..text import valid_text
 from ..verdict import Verdict
 from .migrations import migrations
-from .records import RunRecord, TestSuiteFigures, VariantVerdict, figures_from
-
-# The columns report tables need per item; detail and raw text are read only by `show`.
-VERDICT_COLUMNS = (
-    "item_id, family_id, template_id, outcome, scored, syntax_ok, exec_ok, match, strict_match, f1, "
-    "reason, error, error_class, gen_ms, judge_ms, output_tokens, row_count, gold_row_count"
-)
+from .records import RESULT_COLUMNS, ResultRecord, RunRecord, TestSuiteFigures, VariantVerdict, figures_from
 
 
 def default_db_path() -> Path:
@@ -197,9 +191,11 @@ class Store:
         rows = list(self.db.query("select * from results where run_id = ? and item_id = ?", [run_id, item_id]))
         return rows[0] if rows else None
 
-    def verdict_rows(self, run_id: str) -> Iterator[dict]:
-        """Per-item verdict rows of one run without raw output or detail (what report tables need)."""
-        yield from self.db.query(f"select {VERDICT_COLUMNS} from results where run_id = ? order by item_id", [run_id])
+    def verdicts(self, run_id: str) -> Iterator[ResultRecord]:
+        """Per-item verdicts of one run without raw output or detail (what report tables need)."""
+        query = f"select {', '.join(RESULT_COLUMNS)} from results where run_id = ? order by item_id"
+        for row in self.db.query(query, [run_id]):
+            yield ResultRecord.from_row(row)
 
     def item_details(self, run_id: str) -> Iterator[dict]:
         """Every stored field of one run's items, verdict and generation together."""

@@ -1,4 +1,4 @@
-"""Typed records the store reads back (never dict rows): runs, and the test-suite figures.
+"""Typed records the store reads back (never dict rows): runs, verdicts, and the test-suite figures.
 
 A `RunRecord` is one row of `runs` with its JSON columns parsed once, here. A run's test-suite figures are computed from two reads, its scored base verdicts and its
 verdicts on each graph variant: the runner prints them, the report tabulates them, and
@@ -67,6 +67,41 @@ class RunRecord:
         for name in ("imported_from", "test_suite"):
             values[name] = parse_json(values.get(name)) or None
         return cls(**values)
+
+
+@dataclass(frozen=True)
+class ResultRecord:
+    """One item's stored verdict, without raw output, warnings or detail (what report tables need)."""
+
+    item_id: str
+    outcome: str
+    scored: bool
+    family_id: str | None = None
+    template_id: str | None = None
+    syntax_ok: bool | None = None
+    exec_ok: bool | None = None
+    match: bool | None = None
+    strict_match: bool | None = None
+    f1: float | None = None
+    reason: str | None = None
+    error: str | None = None
+    error_class: str | None = None
+    gen_ms: float | None = None
+    judge_ms: float | None = None
+    output_tokens: int | None = None
+    row_count: int | None = None
+    gold_row_count: int | None = None
+
+    @classmethod
+    def from_row(cls, row: dict) -> ResultRecord:
+        flags = ("scored", "syntax_ok", "exec_ok", "match", "strict_match")
+        values: dict[str, Any] = {k: row[k] for k in RESULT_COLUMNS}
+        for k in flags:
+            values[k] = None if values[k] is None else bool(values[k])
+        return cls(**values)
+
+
+RESULT_COLUMNS = tuple(f.name for f in fields(ResultRecord))
 
 
 @dataclass(frozen=True)
