@@ -6,7 +6,6 @@ store for reading never creates a database file: a missing file is an error.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +14,7 @@ from pathlib import Path
 from ..errors import HarnessError
 from ..store import Store, default_db_path
 from ..store.liveness import observed
-from ..store.records import ResultRecord, RunRecord
+from ..store.records import ResultRecord, RunRecord, parse_json
 
 __all__ = ["get_run", "item_details", "items", "latest_run_of", "open_store", "parse_json", "reading", "select_runs"]
 
@@ -77,15 +76,3 @@ def items(store: Store, run_id: str) -> Iterator[ResultRecord]:
 def item_details(store: Store, run_id: str):
     """Every stored field of one run's items, verdict and generation together (the HTML report's item browser)."""
     yield from store.item_details(run_id)
-
-
-def parse_json(text, default=None):
-    """A JSON column's value; `default` for NULL or text that is not JSON."""
-    if text is None or text == "":
-        return default
-    if not isinstance(text, str):
-        return text
-    try:
-        return json.loads(text)
-    except ValueError:
-        return default
