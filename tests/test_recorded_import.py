@@ -233,7 +233,7 @@ def test_checkpoint_import_judges_each_level_itself_and_marks_the_run_imported(u
     generation = db.execute("select * from generations where run_id = ? and item_id = ?", [run_id, "F1.1-000001~2"])
     assert json.loads(generation.fetchone()["meta"])["published_id"] == "F1.1-000001"
     run = db.execute("select * from runs where id = ?", [run_id]).fetchone()
-    assert run.status == "imported" and run.imported_from["records"] == 8
+    assert run["status"] == "imported" and json.loads(run["imported_from"])["records"] == 8
 
     report = report_json(run_id)
     summary = report["summary"][0]
