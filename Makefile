@@ -60,6 +60,7 @@ lint: install docs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # The documentation site into site/; --strict turns a broken link, anchor or missing page into a failure.
 docs: install

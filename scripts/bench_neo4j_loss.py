@@ -67,8 +67,8 @@ def once(work: Path, replay: Path, kill_after: int, concurrency: int) -> dict:
         "model_calls_after_kill": count(db, "generations") - generated,
         "exit_s": exit_s,
         "rc": process.returncode,
-        "status": run["status"],
-        "outcomes": Store(db).outcome_counts(run["id"]),
+        "status": run.status,
+        "outcomes": Store(db).outcome_counts(run.id),
         "stderr_lines": len([line for line in stderr.splitlines() if line.strip()]),
     }
 

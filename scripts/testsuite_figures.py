@@ -13,10 +13,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from harness.cypher.mutants import mutants
 from harness.graph import service
 from harness.suitegen.gold import GoldRunner
-from harness.testsuite.mutants import mutants
-from harness.testsuite.probe import vocabulary
+from harness.suitegen.probe import vocabulary
 
 
 def main(path: str) -> None:
@@ -49,8 +49,8 @@ def main(path: str) -> None:
 def share(folder: str) -> None:
     """Share of test items whose every stated filter changes the answer (the audit's rule, without
     the trivial-query and empty checks), per template, on the loaded graph."""
+    from harness.suitegen.discriminating import filters_matter
     from harness.suitegen.model import open_suite
-    from harness.testsuite.discriminating import filters_matter
 
     items = list(open_suite(folder).items(split="test"))
     with service.connected() as (_, driver), GoldRunner(driver) as runner:

@@ -81,10 +81,10 @@ def test_a_plugin_adapter_runs_a_suite_and_is_listed_with_its_package(with_plugi
     assert result.exit_code == 0, result.output
     store = Store(db)
     (run,) = store.runs()
-    counts = store.outcome_counts(run["id"])
+    counts = store.outcome_counts(run.id)
     items = [json.loads(line) for line in (TINY_SUITE / "items.jsonl").read_text().splitlines()]
     assert counts == {"correct": sum(1 for item in items if item["split"] == "test")}
-    outputs = [g["output"] for g in store.generations(run["id"])]
+    outputs = [g["output"] for g in store.generations(run.id)]
     assert outputs and all(o.startswith("Here it is:\n```cypher\n") for o in outputs)
 
     listing = invoke("models", "list", "--json")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.adapters.pricing import Price
 from harness.adapters.specs import read_spec_file
 from harness.errors import InputError
+from harness.pricing import Price
 from harness.store import Store
 
 from .kit import QuietHandler, invoke, one_error_line
@@ -96,7 +96,7 @@ def test_cost_limit_stops_the_run_and_resume_finishes_it(tiny_graph, tmp_path, g
     store = Store(db)
     run = store.get_run(run_id)
     # each call costs $0.002: the fifth leaves $0.010 spent, a sixth would pass $0.011
-    assert run["status"] == "interrupted" and "cost limit" in run["error"]
+    assert run.status == "interrupted" and "cost limit" in run.error
     assert len(list(store.results(run_id))) == 5 and len(asked) == 5
     # the report's estimate agrees with what the limit counted
     cost = json.loads(invoke("report", "--db", db, "--format", "json").output)["cost"][0]
@@ -104,7 +104,7 @@ def test_cost_limit_stops_the_run_and_resume_finishes_it(tiny_graph, tmp_path, g
     second = invoke(*args, "--resume", "--cost-limit", "1")
     assert second.exit_code == 0, second.output
     assert second.output.strip().splitlines()[-1] == run_id
-    assert store.get_run(run_id)["status"] == "finished"
+    assert store.get_run(run_id).status == "finished"
     rows = list(store.results(run_id))
     assert len(rows) == 24 and all(row["outcome"] == "correct" for row in rows)
     assert len(asked) == 24  # nothing asked twice
@@ -119,7 +119,7 @@ def test_cost_limit_counts_what_the_run_spent_before_a_resume(tiny_graph, tmp_pa
     assert again.exit_code == 0, again.output
     run_id = again.output.strip().splitlines()[-1]
     with Store(db) as store:
-        assert len(list(store.results(run_id))) == 7 and store.get_run(run_id)["status"] == "interrupted"
+        assert len(list(store.results(run_id))) == 7 and store.get_run(run_id).status == "interrupted"
 
 
 def test_cost_limit_without_a_price_is_one_error(tiny_graph, tmp_path, gemini_gold):

@@ -12,10 +12,11 @@ import time
 import pytest
 from click.testing import CliRunner
 
+from harness._util.process import pid_alive
 from harness.cli.main import cli
 from harness.graph import docker as docker_backend
 from harness.graph import provision
-from harness.graph.instance import Neo4jInstance, pid_alive, save_record
+from harness.graph.instance import Neo4jInstance, save_record
 from harness.graph.jvm import ServerSettings
 from harness.graph.version import DOCKER_IMAGE, LOCAL_IMAGE, MAVEN_ARTIFACT, NEO4J_VERSION
 

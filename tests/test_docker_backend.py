@@ -90,7 +90,7 @@ def test_db_up_docker_graph_load_and_gold_run_match_the_jvm_backend(
 
         gold_id, gold = run_model("gold", tmp_path / "gold.db")
         store = Store(tmp_path / "gold.db")
-        assert store.outcome_counts(gold_id) == {"correct": store.get_run(gold_id)["n_planned"]}
+        assert store.outcome_counts(gold_id) == {"correct": store.get_run(gold_id).n_planned}
         assert all(r["syntax_ok"] == r["exec_ok"] == r["match"] == 1 for r in store.results(gold_id))
         assert len(gold) >= 600
 

@@ -80,8 +80,8 @@ def test_neo4j_killed_mid_run_stops_the_model_and_resume_matches_an_uninterrupte
     assert "harness db up" in lines[0] and "harness graph load" in lines[0] and "--resume" in lines[0]
     store = Store(db)
     run = store.runs()[0]
-    counts = store.outcome_counts(run["id"])
-    assert run["status"] == "interrupted", run
+    counts = store.outcome_counts(run.id)
+    assert run.status == "interrupted", run
     assert "harness_error" not in counts and counts.get("infra_db", 0) >= 1, counts
     assert 100 <= generated_at_kill < 2400
     assert count(db, "generations") - generated_at_kill <= 10  # a handful of model calls after the kill, not 2000
@@ -92,8 +92,8 @@ def test_neo4j_killed_mid_run_stops_the_model_and_resume_matches_an_uninterrupte
         monkeypatch.setenv("NEO4J_URI", revived.uri)
         resumed = CliRunner().invoke(cli, ["run", *args, "--db", str(db), "--resume"])
         clean = CliRunner().invoke(cli, ["run", *args, "--db", str(tmp_path / "clean.db")])
-    assert resumed.exit_code == 0 and resumed.stdout.strip() == run["id"], resumed.output
+    assert resumed.exit_code == 0 and resumed.stdout.strip() == run.id, resumed.output
     assert clean.exit_code == 0, clean.output
-    totals = Store(db).outcome_counts(run["id"])
+    totals = Store(db).outcome_counts(run.id)
     assert totals == Store(tmp_path / "clean.db").outcome_counts(clean.stdout.strip())
-    assert sum(totals.values()) == 2400 and Store(db).get_run(run["id"])["status"] == "finished"
+    assert sum(totals.values()) == 2400 and Store(db).get_run(run.id).status == "finished"

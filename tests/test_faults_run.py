@@ -51,7 +51,7 @@ def test_a_run_that_fails_on_a_locked_database_is_not_left_running(tiny_graph, t
     assert process.returncode == 1 and "Traceback" not in stderr, stderr
     assert len(error_lines(stderr)) == 1 and "is locked by pid" in stderr and "--resume" in stderr, stderr
     run = Store(db).runs()[0]
-    assert run["status"] == "interrupted" and "locked" in run["error"], run  # resumable, not failed
+    assert run.status == "interrupted" and "locked" in run.error, run  # resumable, not failed
 
 
 def test_rescore_refuses_a_run_that_is_still_running(store):
@@ -62,7 +62,7 @@ def test_rescore_refuses_a_run_that_is_still_running(store):
         f"Error: run {run_id} is still running: rescore it once it has ended "
         f"(if its process died, `harness run --run-id {run_id}` finishes it first)"
     ]
-    assert [r["id"] for r in store.runs()] == [run_id]  # no new, incomplete run
+    assert [r.id for r in store.runs()] == [run_id]  # no new, incomplete run
 
 
 def test_a_lone_surrogate_in_a_replay_output_is_stored_and_every_item_judged(tiny_graph, tmp_path):
@@ -76,10 +76,10 @@ def test_a_lone_surrogate_in_a_replay_output_is_stored_and_every_item_judged(tin
     result = run_cli("--model", "replay", "--replay", str(replay), "--suite", str(TINY_SUITE), "--db", str(db))
     assert "Traceback" not in result.output and "UnicodeEncodeError" not in result.output, result.output
     run = Store(db).runs()[0]
-    assert run["status"] != "failed" and run["status"] != "running", run
-    stored = {g["item_id"]: g["output"] for g in Store(db).generations(run["id"])}
+    assert run.status != "failed" and run.status != "running", run
+    stored = {g["item_id"]: g["output"] for g in Store(db).generations(run.id)}
     assert len(stored) == 8 and stored[items[1]["id"]].endswith("// \ufffd")
-    assert sum(Store(db).outcome_counts(run["id"]).values()) == 8
+    assert sum(Store(db).outcome_counts(run.id).values()) == 8
 
 
 def test_an_empty_replay_file_is_one_error_not_800_infra_items(tiny_graph, tmp_path):

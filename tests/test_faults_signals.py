@@ -40,7 +40,7 @@ def test_sigterm_and_sighup_end_a_run_interrupted_with_its_resume_line(tiny_grap
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 128 + signum, (process.returncode, stderr)
-    run_id = Store(db).runs()[0]["id"]
+    run_id = Store(db).runs()[0].id
     assert "Traceback" not in stderr and f"run {run_id} interrupted ({signum.name})" in stderr, stderr
     assert f"harness run --model {model} --resume" in stderr, stderr
     assert statuses(db) == {run_id: "interrupted"}
@@ -103,7 +103,7 @@ def test_a_lock_held_too_long_ends_the_run_interrupted_with_its_resume_line(tiny
     blocker.rollback()
     blocker.close()
     _, stderr = process.communicate(timeout=120)
-    run_id = Store(db).runs()[0]["id"]
+    run_id = Store(db).runs()[0].id
     errors = [line for line in stderr.splitlines() if line.startswith("Error: ")]
     assert process.returncode == 1 and "Traceback" not in stderr and len(errors) == 1, stderr
     assert f"is locked by pid {os.getpid()}" in errors[0] and "waited 5." in errors[0], errors

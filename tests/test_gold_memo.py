@@ -75,7 +75,8 @@ def test_an_item_runs_its_query_while_another_computes_their_gold(neo4j_driver, 
     """The second item of a paraphrase group does not sit idle: its generated query runs meanwhile."""
     from harness.adapters.base import Generation
     from harness.judge import outcome
-    from harness.runner.pipeline import Limits, _judge
+    from harness.judge.limits import Limits
+    from harness.runner.pipeline import judge_item
     from harness.suitegen.model import SuiteItem
 
     gold_query = "MATCH (g:Gene {symbol: 'EGFR'}) RETURN g.symbol AS gene"
@@ -98,7 +99,7 @@ def test_an_item_runs_its_query_while_another_computes_their_gold(neo4j_driver, 
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(memo.compute, gold_query, slow_gold)
         assert computing.wait(30)
-        second = pool.submit(_judge, neo4j_driver, item, generation, None, Limits(), memo)
+        second = pool.submit(judge_item, neo4j_driver, item, generation, None, Limits(), memo)
         assert executed.wait(30)  # the query ran while the gold was still being computed
         assert not second.done()  # and the verdict waits for the gold
         release.set()

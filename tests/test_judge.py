@@ -9,6 +9,7 @@ import pytest
 from harness.graph.fingerprint import fingerprint
 from harness.judge import compare, extract_query
 from harness.judge.execute import execute_untrusted
+from harness.judge.limits import Limits
 from harness.judge.outcome import judge_output
 
 # --- extraction ---------------------------------------------------------------
@@ -139,7 +140,9 @@ ADMIN_COMMANDS = [
 
 @pytest.mark.parametrize("command", ADMIN_COMMANDS)
 def test_administration_commands_in_model_output_are_forbidden(neo4j_driver, demo_fingerprint, command):
-    verdict = judge_output(neo4j_driver, f"{command};", [{"x": 1}], ordered=False, timeout_s=5, row_cap=10)
+    verdict = judge_output(
+        neo4j_driver, f"{command};", [{"x": 1}], ordered=False, limits=Limits(timeout_s=5, row_cap=10)
+    )
     assert verdict.outcome == "forbidden", (verdict.outcome, verdict.error)
     assert verdict.extracted_query == command and verdict.scored
     assert fingerprint(neo4j_driver) == demo_fingerprint  # and the database still answers
@@ -197,15 +200,20 @@ def test_judge_output_end_to_end(neo4j_driver):
         "```cypher\nMATCH (g:Gene {symbol:'EGFR'})<-[:VARIANT_OF]-(x) RETURN x.name AS name\n```",
         gold,
         ordered=False,
-        timeout_s=5,
-        row_cap=100,
+        limits=Limits(timeout_s=5, row_cap=100),
     )
     assert renamed.outcome == "correct" and renamed.match is True and renamed.strict_match is False
     wrong = judge_output(
-        neo4j_driver, "MATCH (v:Variant) RETURN v.name AS variant", gold, ordered=False, timeout_s=5, row_cap=5000
+        neo4j_driver,
+        "MATCH (v:Variant) RETURN v.name AS variant",
+        gold,
+        ordered=False,
+        limits=Limits(timeout_s=5, row_cap=5000),
     )
     assert wrong.outcome == "wrong_result" and wrong.reason == "extra_rows" and 0 < wrong.f1 < 1
-    nothing = judge_output(neo4j_driver, "Sorry, I don't know.", gold, ordered=False, timeout_s=5, row_cap=100)
+    nothing = judge_output(
+        neo4j_driver, "Sorry, I don't know.", gold, ordered=False, limits=Limits(timeout_s=5, row_cap=100)
+    )
     assert nothing.outcome == "no_query" and nothing.scored
 
 
@@ -223,12 +231,16 @@ def test_a_query_identical_to_the_gold_reuses_the_gold_rows(neo4j_driver):
         f"```cypher\n{gold_query}\n```",
         gold,
         ordered=False,
-        timeout_s=5,
-        row_cap=10,
+        limits=Limits(timeout_s=5, row_cap=10),
         gold_query=gold_query,
     )
     assert reused.outcome == "correct" and reused.detail["reused_gold_rows"] and reused.db_ms == 0
     other = judge_output(
-        neo4j_driver, gold_query + " LIMIT 1", gold, ordered=False, timeout_s=5, row_cap=10, gold_query=gold_query
+        neo4j_driver,
+        gold_query + " LIMIT 1",
+        gold,
+        ordered=False,
+        limits=Limits(timeout_s=5, row_cap=10),
+        gold_query=gold_query,
     )
     assert other.outcome == "correct" and "reused_gold_rows" not in other.detail

@@ -32,10 +32,10 @@ def test_smollm2_with_the_read_only_grammar_writes_cypher_that_parses(use_neo4j,
     record, rows = run_smol_sample(db, "1")
     assert len(rows) == 3 and all(Outcome.is_scored(r["outcome"]) and r["syntax_ok"] == 1 for r in rows), rows
     assert all(r["output_tokens"] > 0 and r["prompt_tokens"] > 400 for r in rows)  # the schema prompt went in
-    info = json.loads(record["adapter_info"])
+    info = record.adapter_info
     assert info["repack"] is False and info["isolation"].startswith("worker process")
     assert info["gguf_name"] and info["model_bytes"] == 98_362_432 and info["fewshot"] is None
-    assert json.loads(record["options"])["sample"] == 3 and record["status"] == "finished"
+    assert record.options["sample"] == 3 and record.status == "finished"
 
 
 def test_smollm2_few_shot_records_its_train_examples(use_neo4j, smol_gguf, tmp_path, monkeypatch):
@@ -48,9 +48,9 @@ def test_smollm2_few_shot_records_its_train_examples(use_neo4j, smol_gguf, tmp_p
     assert result.exit_code == 0, result.output
     store = Store(db)
     record = store.get_run(result.stdout.strip())
-    assert json.loads(record["adapter_info"])["fewshot"]["k"] == 3
+    assert record.adapter_info["fewshot"]["k"] == 3
     train = {item.id for item in open_suite("suites/demo").items("train")}
-    generations = list(store.generations(record["id"]))
+    generations = list(store.generations(record.id))
     assert {g["item_id"] for g in generations} == set(chosen)
     for generation in generations:
         used = json.loads(generation["meta"])["fewshot_ids"]
@@ -63,7 +63,7 @@ def run_smol_sample(db, seed: str) -> tuple[dict, list[dict]]:
     assert result.exit_code == 0, result.output
     store = Store(db)
     record = store.get_run(result.stdout.strip())
-    return record, list(store.results(record["id"]))
+    return record, list(store.results(record.id))
 
 
 def repack_spec(folder: Path) -> None:
@@ -85,12 +85,12 @@ def test_a_worker_killed_by_a_signal_costs_one_item_then_the_run_goes_on(use_neo
     db = tmp_path / "r.db"
     record, rows = run_smol_sample(db, "4")
     crashed = [r for r in rows if r["outcome"] == "infra_model"]
-    assert len(rows) == 3 and len(crashed) == 1 and record["status"] == "incomplete"
+    assert len(rows) == 3 and len(crashed) == 1 and record.status == "incomplete"
     assert "died of SIGSEGV" in crashed[0]["error"] and "set repack = false" in crashed[0]["error"]
     monkeypatch.delenv(CRASH_HOOK)
     resumed = run(db, "--model", "smol", "--sample", "3", "--seed", "4", "--resume")
-    assert resumed.exit_code == 0 and resumed.stdout.strip() == record["id"], resumed.output
-    assert Store(db).get_run(record["id"])["status"] == "finished"
+    assert resumed.exit_code == 0 and resumed.stdout.strip() == record.id, resumed.output
+    assert Store(db).get_run(record.id).status == "finished"
 
 
 def test_a_worker_that_keeps_crashing_fails_the_run_with_one_line(use_neo4j, smol_gguf, tmp_path, monkeypatch):
@@ -104,6 +104,6 @@ def test_a_worker_that_keeps_crashing_fails_the_run_with_one_line(use_neo4j, smo
     assert len(lines) == 1 and lines[0].startswith("Error: ") and "Traceback" not in result.output, result.output
     assert "died of SIGSEGV" in lines[0] and "set repack = false" in lines[0] and "3 times in a row" in lines[0]
     (record,) = Store(db).runs()
-    assert record["status"] == "failed" and "SIGSEGV" in record["error"]
+    assert record.status == "failed" and "SIGSEGV" in record.error
     listing = CliRunner().invoke(cli, ["report", "--db", str(db), "--format", "json"])
     assert [r["status"] for r in json.loads(listing.output)["runs"]] == ["failed"]

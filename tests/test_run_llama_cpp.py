@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from click.testing import CliRunner
 
 from harness.cli.main import cli
@@ -27,12 +25,12 @@ def test_run_a_gguf_spec_end_to_end_with_the_read_only_grammar(use_neo4j, tiny_g
     assert result.exit_code == 0, result.output
     store = Store(db)
     run = store.get_run(result.stdout.strip())
-    rows = list(store.results(run["id"]))
+    rows = list(store.results(run.id))
     assert len(rows) == 4 and all(Outcome.is_scored(r["outcome"]) for r in rows)
     assert all(
         r["syntax_ok"] == 1 and r["output_tokens"] > 0 and r["prompt_tokens"] > 0 for r in rows
     )  # the grammar held
-    info = json.loads(run["adapter_info"])
+    info = run.adapter_info
     assert len(info["chat_template_sha256"]) == 64
-    assert json.loads(run["model_spec"])["options"]["system_prompt_file"] == "ft_system_prompt.txt"
-    assert run["fingerprint_after"] == run["graph_fingerprint"]
+    assert run.model_spec["options"]["system_prompt_file"] == "ft_system_prompt.txt"
+    assert run.fingerprint_after == run.graph_fingerprint

@@ -93,8 +93,8 @@ def test_gold_scores_100_percent_on_all_three_levels(tiny_graph, tmp_path):
         r["outcome"] == "correct" and r["syntax_ok"] and r["exec_ok"] and r["match"] and r["strict_match"] for r in rows
     )
     run = Store(db).get_run(run_id)
-    assert run["status"] == "finished" and run["graph_fingerprint"] == run["fingerprint_after"]
-    assert run["neo4j_version"].startswith("5.26") and json.loads(run["model_spec"])["adapter"] == "gold"
+    assert run.status == "finished" and run.graph_fingerprint == run.fingerprint_after
+    assert run.neo4j_version.startswith("5.26") and run.model_spec["adapter"] == "gold"
 
 
 def test_gold_results_are_cached_per_graph(tiny_graph, tmp_path):
@@ -153,8 +153,8 @@ def test_a_graph_changed_during_the_run_fails_the_run(tiny_graph, tmp_path, monk
     assert result.exit_code == 1
     assert "Error: the graph changed during run" in result.output and "reload the graph" in result.output
     (run,) = Store(db).runs()
-    assert run["status"] == "failed" and run["fingerprint_after"] == fingerprint(tiny_graph)
-    assert run["fingerprint_after"] != run["graph_fingerprint"]
+    assert run.status == "failed" and run.fingerprint_after == fingerprint(tiny_graph)
+    assert run.fingerprint_after != run.graph_fingerprint
 
 
 def test_infra_errors_are_not_scored_and_are_retried_on_resume(tiny_graph, tmp_path):
@@ -168,7 +168,7 @@ def test_infra_errors_are_not_scored_and_are_retried_on_resume(tiny_graph, tmp_p
     run1 = run_cli("--model", "replay", "--replay", str(replay), "--suite", str(TINY_SUITE), "--db", str(db))
     run_id = run1.stdout.strip()
     store = Store(db)
-    assert store.get_run(run_id)["status"] == "incomplete"
+    assert store.get_run(run_id).status == "incomplete"
     counts = store.outcome_counts(run_id)
     assert counts == {"correct": 3, "wrong_result": 1, "infra_model": 4}
     # second pass: the model answers everything; only the 4 infra items are asked again
@@ -179,7 +179,7 @@ def test_infra_errors_are_not_scored_and_are_retried_on_resume(tiny_graph, tmp_p
     assert run2.exit_code == 0, run2.output
     assert run2.stdout.strip() == run_id and "4 items judged now" in run2.stderr
     assert Store(db).outcome_counts(run_id) == {"correct": 7, "wrong_result": 1}  # scored items were not re-judged
-    assert Store(db).get_run(run_id)["status"] == "finished"
+    assert Store(db).get_run(run_id).status == "finished"
 
 
 def test_sigkill_mid_run_then_resume_judges_every_item_exactly_once(tiny_graph, paced_gold, tmp_path):
@@ -191,18 +191,18 @@ def test_sigkill_mid_run_then_resume_judges_every_item_exactly_once(tiny_graph, 
     process.wait()
     store = Store(db)
     run = store.runs()[0]
-    partial = sum(store.outcome_counts(run["id"]).values())
-    assert 0 < partial < 1200 and run["status"] == "running"
+    partial = sum(store.outcome_counts(run.id).values())
+    assert 0 < partial < 1200 and run.status == "running"
 
     resumed = run_cli("--model", model, "--suite", str(suite), "--db", str(db), "--resume")
     assert resumed.exit_code == 0, resumed.output
-    assert resumed.stdout.strip() == run["id"]
-    rows = results(db, run["id"])
+    assert resumed.stdout.strip() == run.id
+    rows = results(db, run.id)
     assert len(rows) == 1200 and len({r["item_id"] for r in rows}) == 1200
     assert all(r["attempts"] == 1 for r in rows)  # nothing judged twice
     clean = run_cli("--model", "gold", "--suite", str(suite), "--db", str(tmp_path / "clean.db"))
     assert (
-        Store(db).outcome_counts(run["id"])
+        Store(db).outcome_counts(run.id)
         == Store(tmp_path / "clean.db").outcome_counts(clean.stdout.strip())
         == {"correct": 1200}
     )
@@ -216,7 +216,7 @@ def test_rescore_judges_stored_generations_without_the_model(tiny_graph, tmp_pat
     second = result.stdout.strip()
     assert second != first
     assert Store(db).outcome_counts(second) == {"correct": 8}
-    assert json.loads(Store(db).get_run(second)["options"])["rescore_of"] == first
+    assert Store(db).get_run(second).options["rescore_of"] == first
 
 
 @pytest.mark.parametrize(
@@ -289,8 +289,8 @@ def test_ctrl_c_stops_cleanly_and_marks_the_run_interrupted(tiny_graph, paced_go
     assert process.returncode == 130, (process.returncode, judged, stderr)
     assert "Traceback" not in stderr and "Interrupted: run " in stderr and "--resume" in stderr, stderr
     run = Store(db).runs()[0]
-    assert run["status"] == "interrupted", (run, stderr)
-    assert 0 < sum(Store(db).outcome_counts(run["id"]).values()) < 1200, stderr
+    assert run.status == "interrupted", (run, stderr)
+    assert 0 < sum(Store(db).outcome_counts(run.id).values()) < 1200, stderr
 
 
 def test_gold_on_the_committed_demo_suite_is_100_percent_with_no_infra_errors(use_neo4j, tmp_path):
@@ -299,7 +299,7 @@ def test_gold_on_the_committed_demo_suite_is_100_percent_with_no_infra_errors(us
     assert result.exit_code == 0, result.output
     store = Store(db)
     run = store.get_run(result.stdout.strip())
-    assert store.outcome_counts(run["id"]) == {"correct": run["n_planned"]} and run["n_planned"] >= 600
-    rows = list(store.results(run["id"]))
+    assert store.outcome_counts(run.id) == {"correct": run.n_planned} and run.n_planned >= 600
+    rows = list(store.results(run.id))
     assert all(r["syntax_ok"] == r["exec_ok"] == r["match"] == 1 for r in rows)
     assert {r["family_id"] for r in rows} == {"F1", "F2", "F3", "F4", "F5", "F6"}

@@ -110,7 +110,7 @@ def test_the_container_denies_outside_access_and_heals_when_killed(use_docker, t
         _, stderr = process.communicate(timeout=400)
         assert process.returncode == 0 and "Traceback" not in stderr, stderr
         run = Store(db).runs()[0]
-        assert run["status"] == "finished" and Store(db).outcome_counts(run["id"]) == {"correct": 2400}, run
+        assert run.status == "finished" and Store(db).outcome_counts(run.id) == {"correct": 2400}, run
         assert provision.current().uri == instance.uri  # the same container answers at the same address
     finally:
         if listener is not None:

@@ -101,7 +101,7 @@ def test_a_run_with_memory_bombs_heals_and_scores_each_bomb_as_the_models_failur
     assert result.exit_code == 0, result.output
     assert load_record().pid != pid_before  # the server was restarted, by the run itself
     run = Store(bombed).runs()[0]
-    assert run["status"] == "finished", run
+    assert run.status == "finished", run
     got = verdicts(bombed)
     assert len(got) == len(outputs) == 200
     for bomb in bombs:
@@ -130,8 +130,8 @@ def test_the_owned_server_killed_mid_run_is_restarted_and_the_run_finishes(tmp_p
     _, stderr = process.communicate(timeout=400)
     assert process.returncode == 0 and "Traceback" not in stderr, stderr
     run = Store(db).runs()[0]
-    assert run["status"] == "finished", run
-    assert Store(db).outcome_counts(run["id"]) == {"correct": 2400}
+    assert run.status == "finished", run
+    assert Store(db).outcome_counts(run.id) == {"correct": 2400}
     assert count(db, "results") == 2400  # no item judged twice: those in flight were judged again, once
     assert load_record().pid != use_owned.pid
 
@@ -178,5 +178,5 @@ def test_a_run_on_a_server_it_does_not_own_that_hangs_ends_interrupted_in_bounde
     assert process.returncode == 1 and "Traceback" not in stderr, stderr
     assert len(lines) == 1 and "went away during run" in lines[0] and "--resume" in lines[0], stderr
     assert took < 60, took  # the stall (3 s), a probe (5 s), the driver's own deadlines: not a wait without end
-    assert Store(db).runs()[0]["status"] == "interrupted"
+    assert Store(db).runs()[0].status == "interrupted"
     assert load_record().pid == use_owned.pid  # a server the run does not own is never restarted

@@ -13,18 +13,19 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli.main import cli
+from harness.cypher.scan import final_limit, split_top_level, totally_ordered
 from harness.graph.csv_source import read_graph_folder
 from harness.graph.fingerprint import fingerprint
 from harness.graph.loader import load_graph
+from harness.suitegen.catalog import all_templates
 from harness.suitegen.generate import Options, generate
 from harness.suitegen.gold import GoldRunner
 from harness.suitegen.io import write_suite
 from harness.suitegen.lint import lint_items
 from harness.suitegen.model import FAMILIES, open_suite
-from harness.suitegen.scan import final_limit, split_top_level, totally_ordered
 from harness.suitegen.snapshot import read_snapshot
 from harness.suitegen.split import entity_values
-from harness.suitegen.templates import Template, all_templates
+from harness.suitegen.templates import Template
 from harness.suitegen.wording import SynonymIndex, group_items, heldout_wordings, normalize_question
 
 COMMITTED = Path(__file__).resolve().parents[1] / "suites" / "demo"

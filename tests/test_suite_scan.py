@@ -2,8 +2,8 @@
 
 import pytest
 
-from harness.suitegen import cypher as c
-from harness.suitegen import scan
+from harness.cypher import build as c
+from harness.cypher import scan
 
 
 @pytest.mark.parametrize(

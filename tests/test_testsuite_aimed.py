@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from harness.cypher.mutants import mutants
 from harness.graph.csv_source import read_graph_folder
 from harness.graph.loader import load_graph
 from harness.suitegen.gold import GoldError
+from harness.suitegen.probe import gold_rows, run_untrusted_many, same_answer
 from harness.testsuite.distill import gold_valid
-from harness.testsuite.mutants import mutants
-from harness.testsuite.probe import gold_rows, run_untrusted_many, same_answer
 from harness.testsuite.variants import FAMILY_ORDER, make_variant, write_graph_folder
 
 from .conftest import TINY_GRAPH

@@ -63,8 +63,8 @@ def test_audit_of_a_missing_suite_is_one_error_line(use_neo4j, tmp_path):
 
 
 def test_generator_preference_tells_redundant_filters_from_ones_that_matter(neo4j_driver):
+    from harness.suitegen.discriminating import filters_matter
     from harness.suitegen.gold import GoldRunner
-    from harness.testsuite.discriminating import filters_matter
 
     items = {json.loads(line)["id"]: json.loads(line) for line in (SUITE / "items.jsonl").read_text().splitlines()}
     with GoldRunner(neo4j_driver) as runner:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from harness.cypher.mutants import drops_a_filter, mutants
 from harness.testsuite.equivalence import RULES, equivalence
-from harness.testsuite.mutants import drops_a_filter, mutants
 
 GENES_OF_VARIANT = "MATCH (v:Variant)-[:VARIANT_OF]->(g:Gene)\nWHERE toLower(v.name) = 'braf v600e'\nRETURN DISTINCT g.symbol AS gene\nLIMIT 10"
 EVIDENCE_GENES = (

@@ -3,9 +3,9 @@ server's verdict on which mutants are acceptable read-only queries."""
 
 from __future__ import annotations
 
-from harness.testsuite.mutants import RULES, Vocabulary, drops_a_filter, mutants
-from harness.testsuite.probe import run_untrusted_many
-from harness.testsuite.tokens import render, tokenize
+from harness.cypher.mutants import RULES, Vocabulary, drops_a_filter, mutants
+from harness.cypher.tokens import render, tokenize
+from harness.suitegen.probe import run_untrusted_many
 
 TARGETS = (
     "MATCH (t:Therapy)-[:TARGETS]->(g:Gene)\n"

@@ -212,3 +212,36 @@ def test_base_graph_is_restored_after_ctrl_c_and_after_kill_9(tiny, scratch_driv
     assert finished.exit_code == 0, finished.output
     assert "restoring the base graph from" in finished.stderr
     assert fingerprint(scratch_driver) == tiny and not marker_path().exists()
+
+
+def test_the_row_cap_and_timeout_of_a_run_reach_variant_judging(tiny, scratch_driver, suite, tmp_path):
+    """Variant verdicts go through judge_output under the run's Limits: a gold query replayed word for
+    word is reused on the base graph, but on a variant where its rows outgrow --row-cap it is too_many_rows."""
+    assert invoke("suite", "distill", suite, *DISTILL).exit_code == 0
+    db = tmp_path / "r.db"
+    gold_run = ["run", "--quiet", "--model", "gold", "--suite", suite, "--db", db, "--test-suite"]
+    default = invoke(*gold_run, "--variant-server", "current")
+    assert default.exit_code == 0, default.output
+    connection = sqlite3.connect(db)
+    grown = connection.execute(
+        "select r.item_id, r.gold_row_count, max(v.gold_row_count) from results r join variant_results v "
+        "on v.run_id = r.run_id and v.item_id = r.item_id where r.run_id = ? group by r.item_id "
+        "having max(v.gold_row_count) > r.gold_row_count order by r.gold_row_count desc",
+        [default.stdout.strip()],
+    ).fetchall()
+    assert grown, "no gold returns more rows on a variant than on the base graph"
+    item_id, base_rows, _ = grown[0]
+    capped = invoke(*gold_run, "--variant-server", "current", "--row-cap", base_rows, "--timeout", 7.5)
+    assert capped.exit_code == 0, capped.output
+    run_id = capped.stdout.strip()
+    verdicts = connection.execute(
+        "select v.item_id, v.outcome, v.gold_row_count from variant_results v where v.run_id = ?", [run_id]
+    ).fetchall()
+    assert {(i, o) for i, o, rows in verdicts if rows > base_rows} == {
+        (i, "too_many_rows") for i, o, rows in verdicts if rows > base_rows
+    }
+    assert (item_id, "too_many_rows") in {(i, o) for i, o, _ in verdicts}
+    assert all(o == "correct" for _, o, rows in verdicts if rows <= base_rows)
+    options = json.loads(connection.execute("select options from runs where id = ?", [run_id]).fetchone()[0])
+    assert (options["row_cap"], options["timeout_s"]) == (base_rows, 7.5)
+    assert "flipped" in capped.stderr and fingerprint(scratch_driver) == tiny

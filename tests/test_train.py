@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from harness.adapters.hub import sha256_file
+from harness._util.files import sha256_file
 from harness.adapters.llama_cpp import LlamaCppAdapter
 from harness.adapters.specs import load_spec, read_spec_file, tomllib
 from harness.cli.main import cli
@@ -140,9 +140,9 @@ def test_trained_spec_evaluates_like_any_model(trained, models, use_neo4j, tmp_p
     assert result.exit_code == 0, result.output
     store = Store(db)
     run = store.get_run(result.stdout.strip())
-    rows = list(store.results(run["id"]))
+    rows = list(store.results(run.id))
     assert len(rows) == 2 and all(Outcome.is_scored(r["outcome"]) for r in rows)
-    assert json.loads(run["adapter_info"])["lora_sha256"] == load_spec("smol-t").options["lora_sha256"]
+    assert run.adapter_info["lora_sha256"] == load_spec("smol-t").options["lora_sha256"]
 
 
 def wait_for_line(process: subprocess.Popen, start: bytes, deadline_s: float) -> None:

@@ -81,7 +81,9 @@ def test_bad_train_inputs_are_one_error_line(tmp_path, monkeypatch):
         ("--base", "nofile", "--name", "n1"): "harness models pull nofile",
         ("--base", str(tmp_path / "fake.gguf"), "--name", "n1"): "is not a GGUF file",
         ("--base", "nofile", "--name", "taken"): "already exists",
-        ("--base", "nofile", "--name", "bad/name"): "use letters",
+        ("--base", "nofile", "--name", "bad/name"): "is not a plain name",
+        ("--base", "nofile", "--name", "a..b"): "is not a plain name",
+        ("--base", "nofile", "--name", "n" * 101): "is not a plain name",
         ("--base", "nofile", "--name", "n2", "--work-dir", str(work)): "--resume",
         ("--base", "nofile", "--name", "n2", "--resume", "--fresh"): "contradict",
     }

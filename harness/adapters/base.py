@@ -52,7 +52,7 @@ class ModelSpec:
     path: str | None = None  # the TOML file, if any
     description: str = ""
     package: str | None = None  # the distribution that provides a plugin adapter (install hint)
-    price: dict | None = None  # `[price]`, checked by adapters/pricing.py (report costs, --cost-limit)
+    price: dict | None = None  # `[price]`, checked by pricing.py (report costs, --cost-limit)
 
 
 @dataclass

@@ -11,14 +11,12 @@ question. Two formats: `turns` (each example a user/assistant exchange before th
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from .base import AdapterOptions
-
-if TYPE_CHECKING:
-    from .retrieval import TrainIndex
+from .retrieval import TrainIndex, context_suite_and_driver
 
 SELECTOR = "retrieval similarity: entity-masked token overlap, then word pairs; ties to the smallest id"
 
@@ -51,8 +49,6 @@ class FewShot:
             return
         with self._lock:
             if self._index is None:
-                from .retrieval import TrainIndex, context_suite_and_driver
-
                 suite, driver = context_suite_and_driver(self.context, "few-shot prompting")
                 self._index = TrainIndex(suite, driver, "train")
 

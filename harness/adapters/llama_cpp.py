@@ -23,6 +23,7 @@ from pydantic import Field, model_validator
 
 from ..errors import ModelUnavailable
 from ..inputs import not_a_file
+from ..paths import cache_dir
 from .base import Adapter, Generation
 from .fewshot import FewShot, FewShotOptions
 from .grammar_check import check_grammar
@@ -43,8 +44,6 @@ def model_file(spec) -> Path | None:
 
 def model_cache() -> Path:
     """Downloaded weights live outside the repository: $HARNESS_CACHE/models."""
-    from ..paths import cache_dir
-
     return cache_dir() / "models"
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import ModelUnavailable
 from .base import ModelSpec
+from .specs import models_dir
 
 SCHEMA_FILE = "schema.txt"
 
@@ -22,8 +23,6 @@ def packaged(name: str) -> Path:
 
 def spec_relative(spec: ModelSpec, name: str) -> Path:
     """A path from a spec: absolute, else beside the spec file (else under the models folder)."""
-    from .specs import models_dir
-
     path = Path(name).expanduser()
     if path.is_absolute():
         return path

@@ -8,23 +8,15 @@ an optimisation: unreadable or damaged, it is ignored and rewritten.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 
+from .._util.files import sha256_file
 from ..errors import ModelUnavailable
 
 CACHE_NAME = "sha256.json"
 CACHE_ENTRIES = 256  # the newest are kept; a cache never grows with the number of files ever hashed
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _cache_path() -> Path:

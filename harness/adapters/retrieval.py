@@ -20,8 +20,8 @@ from typing import Literal
 
 from pydantic import Field
 
+from ..cypher.build import disease_tokens, lit
 from ..errors import ModelUnavailable
-from ..suitegen.cypher import disease_tokens, lit
 from .base import Adapter, AdapterOptions, Generation
 
 LABELS = ("Variant", "Gene", "Therapy", "Disease")  # preference when one alias names several things

@@ -6,7 +6,7 @@
     model_path = "models/qwen3-4b-ft-oncograph-q8_0.gguf"
 
 `package = "dist-name"` names the package that provides a plugin adapter, so that a machine
-without it gets the `pip install` line. A `[price]` table (adapters/pricing.py) gives the price the report's cost estimates use.
+without it gets the `pip install` line. A `[price]` table (pricing.py) gives the price the report's cost estimates use.
 A `[card]` table (written by `harness train`: base, suite, data hash, hyperparameters) is
 documentation for people and tools; adapters never read it.
 
@@ -27,9 +27,9 @@ else:  # pragma: no cover
 
 from ..errors import InputError, ModelUnavailable
 from ..names import plain_name
+from ..pricing import parse_price
 from ..redact import remember_spec_options
 from .base import ModelSpec, validate_options
-from .pricing import parse_price
 from .registry import adapter_class, adapter_names
 
 BUILTIN = {"gold": "gold", "replay": "replay"}

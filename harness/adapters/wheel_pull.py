@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import InputError, ModelUnavailable
-from .hub import present_and_pinned
+from .pinned import present_and_pinned
 
 PIP_TIMEOUT_S = 900
 

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from ..adapters.hub import pull as pull_weights
 from ..adapters.registry import adapter_class, adapter_entry, registered
 from ..adapters.specs import BrokenSpec, list_specs, load_spec
 from ..errors import HarnessError
@@ -94,7 +95,5 @@ def list_adapters(as_json):
 @click.argument("name")
 def pull(name):
     """Download the GGUF named in models/NAME.toml from the Hugging Face Hub (resumes; checks sha256)."""
-    from ..adapters.hub import pull as pull_weights
-
     path = pull_weights(load_spec(name), echo=lambda line: click.echo(line, err=True))
     click.echo(str(path))

@@ -11,6 +11,9 @@ import functools
 
 import click
 
+from ..errors import InputError
+from ..names import plain_name
+
 neo4j_option = click.option(
     "--neo4j",
     "neo4j_backend",
@@ -62,8 +65,6 @@ def json_option(command):
 
 def plain_name_callback(what: str):
     """A click callback: a bad name is a usage error (exit 2) naming the option."""
-    from ..errors import InputError
-    from ..names import plain_name
 
     def callback(ctx, param, value):
         if value is None:

@@ -12,6 +12,9 @@ from ..report import TABLES, build_report, queries, render
 from ..report import compare as compare_lib
 from ..report import gate as gate_lib
 from ..report import triage as triage_lib
+from ..report.html_report import build_html, write_report_file
+from ..report.junit import write_junit
+from ..report.plot import plot_summaries, plot_target
 from ..report.tables import pct
 from .options import db_option, format_option, json_option
 
@@ -51,11 +54,7 @@ def report(run_ids, fmt, table, output, plot_path, db_path):
     (seed-style) rates, accuracy per family, and paired McNemar tests between models."""
     if fmt == "html" and table:
         raise click.UsageError("--table applies to md, csv and json; the html report has every table")
-    from ..report.html_report import build_html, write_report_file
-
     if plot_path:
-        from ..report.plot import plot_target
-
         plot_target(plot_path)
     with queries.reading(db_path) as store:
         summaries, tables = build_report(store, run_ids)
@@ -67,8 +66,6 @@ def report(run_ids, fmt, table, output, plot_path, db_path):
     else:
         click.echo(text, nl=fmt != "csv")
     if plot_path:
-        from ..report.plot import plot_summaries
-
         click.echo(f"wrote {plot_summaries(summaries, plot_path)}", err=True)
 
 
@@ -195,8 +192,6 @@ def gate(run_id, baseline_file, max_drop, alpha, max_infra_rate, must_pass_file,
             run = queries.latest_run_of(store, base.get("run", {}).get("model") or "")
         result = gate_lib.evaluate(store, run, base, max_drop, alpha, max_infra_rate, must_pass)
     if junit_path:
-        from ..report.junit import write_junit
-
         write_junit(result, junit_path)
     click.echo(json.dumps(gate_lib.to_dict(result), indent=2) if as_json else gate_lib.render(result), nl=not as_json)
     sys.exit(result.code)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..runner.recorded_import import import_results
 from .options import neo4j_option
 from .run import db_option
 
@@ -28,8 +29,6 @@ def group():
 def import_(file, model, suite, quiet, db_path, neo4j_backend):
     """Import FILE (OncoGraph `<model>_checkpoint.jsonl`) as a run whose verdicts the harness computes:
     syntax by this Neo4j's parser (EXPLAIN), execution as recorded, accuracy by comparing the recorded rows."""
-    from ..runner.recorded_import import import_results
-
     summary = import_results(file, model, suite=suite, db_path=db_path, neo4j=neo4j_backend, progress=not quiet)
     counts = ", ".join(f"{outcome} {n}" for outcome, n in sorted(summary.counts.items()))
     click.echo(

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..lean_imports import without_numpy
+from ..judge.limits import DEFAULT_LIMITS, Limits
+from ..runner import RunRequest, rescore, run
 from .options import db_option, neo4j_option, variant_server_option
-
-with without_numpy():  # the driver and the store never need it: ~0.1 s of start-up (harness/lean_imports.py)
-    from ..runner import RunRequest, rescore, run
 
 test_suite_option = click.option(
     "--test-suite",
@@ -17,26 +15,14 @@ test_suite_option = click.option(
 )
 
 
-def _evaluate(evaluate, test_suite, variant_server, db_path, neo4j_backend, quiet):
-    """`evaluate()` alone, or wrapped in the test-suite steps when --test-suite is given."""
-    if not test_suite:
-        return evaluate()
-    from ..testsuite.runs import describe, evaluate_with_test_suite
-
-    progress = None if quiet else (lambda m: click.echo(m, err=True))
-    summary, figures = evaluate_with_test_suite(
-        evaluate, server=variant_server, backend=neo4j_backend, db_path=db_path, progress=progress
-    )
-    click.echo(describe(figures), err=True)
-    return summary
-
-
 def _report(summary) -> None:
     counts = ", ".join(f"{outcome} {n}" for outcome, n in sorted(summary.counts.items()))
     verb = "resumed" if summary.resumed else "run"
     click.echo(
         f"{verb} {summary.run_id}: {summary.status}, {summary.recorded} items judged now; totals: {counts}", err=True
     )
+    if summary.test_suite is not None:
+        click.echo(summary.test_suite.describe(), err=True)
     if getattr(summary, "note", None):
         click.echo(summary.note, err=True)
     click.echo(summary.run_id)
@@ -78,12 +64,16 @@ def _report(summary) -> None:
     "--timeout",
     "timeout_s",
     type=click.FloatRange(min=0.1),
-    default=10.0,
+    default=DEFAULT_LIMITS.timeout_s,
     show_default=True,
     help="Per-query Neo4j transaction timeout in seconds.",
 )
 @click.option(
-    "--row-cap", type=click.IntRange(min=1), default=5000, show_default=True, help="Rows beyond this are too_many_rows."
+    "--row-cap",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMITS.row_cap,
+    show_default=True,
+    help="Rows beyond this are too_many_rows.",
 )
 @click.option("--replay", type=click.Path(dir_okay=False), default=None, help="JSONL outputs for --model replay.")
 @click.option(
@@ -138,15 +128,16 @@ def run_command(
         items_file=items_file,
         concurrency=concurrency,
         judge_workers=judge_workers,
-        timeout_s=timeout_s,
-        row_cap=row_cap,
+        limits=Limits(timeout_s=timeout_s, row_cap=row_cap),
         replay=replay,
         db_path=db_path,
         neo4j=neo4j_backend,
         progress=not quiet,
+        test_suite=test_suite,
+        variant_server=variant_server,
         cost_limit=cost_limit,
     )
-    _report(_evaluate(lambda: run(request), test_suite, variant_server, db_path, neo4j_backend, quiet))
+    _report(run(request))
 
 
 @click.command("rescore")
@@ -159,10 +150,16 @@ def run_command(
 def rescore_command(run_id, quiet, test_suite, variant_server, db_path, neo4j_backend):
     """Judge RUN_ID's stored generations again as a new run, without calling the model."""
 
-    def evaluate():
-        return rescore(run_id, db_path=db_path, neo4j=neo4j_backend, progress=not quiet)
-
-    _report(_evaluate(evaluate, test_suite, variant_server, db_path, neo4j_backend, quiet))
+    _report(
+        rescore(
+            run_id,
+            db_path=db_path,
+            neo4j=neo4j_backend,
+            progress=not quiet,
+            test_suite=test_suite,
+            variant_server=variant_server,
+        )
+    )
 
 
 COMMANDS = [run_command, rescore_command]

@@ -11,6 +11,9 @@ from ..suitegen import export as export_mod
 from ..suitegen import generate as generate_mod
 from ..suitegen import importer, io
 from ..suitegen import lint as lint_mod
+from ..testsuite import audit as audit_mod
+from ..testsuite.report import audit_text, distill_text
+from ..testsuite.suite_variants import distill_suite
 from .options import db_option, json_option, neo4j_option, plain_name_callback, variant_server_option
 
 
@@ -130,9 +133,6 @@ def lint(suite, verbose, as_json, neo4j_backend):
 @neo4j_option
 def audit(suite, split, as_json, neo4j_backend):
     """Mutants that survive each gold on the live graph, empty golds, trivial matches, discriminating share."""
-    from ..testsuite import audit as audit_mod
-    from ..testsuite.report import audit_text
-
     report = audit_mod.audit_suite(suite, None if split == "all" else split, neo4j_backend)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else audit_text(report))
     click.echo(f"audited {len(report.items)} items in {report.elapsed_s:.1f}s", err=True)
@@ -165,9 +165,6 @@ def audit(suite, split, as_json, neo4j_backend):
 @neo4j_option
 def distill(suite, graph, seed, candidates, max_variants, split, variant_server, as_json, neo4j_backend):
     """Choose graph variants that tell each gold from its surviving mutants; record them in the manifest."""
-    from ..testsuite.report import distill_text
-    from ..testsuite.suite_variants import distill_suite
-
     result = distill_suite(
         suite,
         graph=graph,

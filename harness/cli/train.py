@@ -6,7 +6,10 @@ from pathlib import Path
 
 import click
 
-from ..train.loop import PRECISIONS
+from ..train.loop import PRECISIONS, Hyperparameters
+from ..train.pipeline import TrainRequest, train
+
+DEFAULTS = Hyperparameters()  # the one owner of every default below
 
 
 @click.command("train")
@@ -21,9 +24,9 @@ from ..train.loop import PRECISIONS
     show_default=True,
     help="The system prompt trained with and sent by the new spec (packaged name or file in models/).",
 )
-@click.option("--epochs", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True)
+@click.option("--epochs", type=click.FloatRange(0, min_open=True), default=DEFAULTS.epochs, show_default=True)
 @click.option("--max-steps", type=click.IntRange(1), default=None, help="Stop after this many steps.")
-@click.option("--batch-size", type=click.IntRange(1), default=8, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=DEFAULTS.batch_size, show_default=True)
 @click.option(
     "--lr",
     "learning_rate",
@@ -31,27 +34,37 @@ from ..train.loop import PRECISIONS
     default=None,
     help="Peak learning rate (default: 1e-3 under 1B parameters, else 2e-4).",
 )
-@click.option("--lora-r", type=click.IntRange(1), default=16, show_default=True)
-@click.option("--lora-alpha", type=click.IntRange(1), default=32, show_default=True)
+@click.option("--lora-r", type=click.IntRange(1), default=DEFAULTS.lora_r, show_default=True)
+@click.option("--lora-alpha", type=click.IntRange(1), default=DEFAULTS.lora_alpha, show_default=True)
 @click.option(
     "--max-length",
     type=click.IntRange(16),
-    default=1024,
+    default=DEFAULTS.max_length,
     show_default=True,
     help="Tokens per example (longer ones are an error, never cut).",
 )
-@click.option("--warmup-steps", type=click.IntRange(0), default=10, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--warmup-steps", type=click.IntRange(0), default=DEFAULTS.warmup_steps, show_default=True)
+@click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True)
 @click.option(
     "--precision",
     type=click.Choice(PRECISIONS),
-    default="auto",
+    default=DEFAULTS.precision,
     show_default=True,
     help="auto: bf16 on a GPU, fp32 on a CPU; bf16-mixed: fp32 weights, bf16 matmuls (measure it: scripts/bench_train_step.py).",
 )
-@click.option("--save-every", type=click.IntRange(1), default=20, show_default=True, help="Checkpoint every N steps.")
 @click.option(
-    "--eval-every", type=click.IntRange(1), default=50, show_default=True, help="Validation loss every N steps."
+    "--save-every",
+    type=click.IntRange(1),
+    default=DEFAULTS.save_every,
+    show_default=True,
+    help="Checkpoint every N steps.",
+)
+@click.option(
+    "--eval-every",
+    type=click.IntRange(1),
+    default=DEFAULTS.eval_every,
+    show_default=True,
+    help="Validation loss every N steps.",
 )
 @click.option(
     "--validation-fraction",
@@ -100,23 +113,20 @@ def train_command(
     threads,
 ):
     """Fine-tune BASE with LoRA on SUITE's train split; write models/NAME.toml (pinned GGUF + model card)."""
-    from ..train.pipeline import TrainRequest, train
-
-    hyper = {
-        "epochs": epochs,
-        "max_steps": max_steps,
-        "batch_size": batch_size,
-        "lora_r": lora_r,
-        "lora_alpha": lora_alpha,
-        "max_length": max_length,
-        "warmup_steps": warmup_steps,
-        "seed": seed,
-        "precision": precision,
-        "save_every": save_every,
-        "eval_every": eval_every,
-    }
-    if learning_rate is not None:
-        hyper["learning_rate"] = learning_rate
+    hyper = Hyperparameters(
+        epochs=epochs,
+        max_steps=max_steps,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        lora_r=lora_r,
+        lora_alpha=lora_alpha,
+        max_length=max_length,
+        warmup_steps=warmup_steps,
+        seed=seed,
+        precision=precision,
+        save_every=save_every,
+        eval_every=eval_every,
+    )
     request = TrainRequest(
         base=base,
         suite=suite,

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .._util.process import pid_alive
 from ..errors import Neo4jUnavailable
 from ..paths import home_dir
 
@@ -48,20 +49,6 @@ class Neo4jInstance:
                 text = Path(path).read_text(errors="replace").splitlines()
                 chunks.append(f"--- {path}\n" + "\n".join(text[-lines:]))
         return "\n".join(chunks)
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie child counts as dead
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().split(") ", 1)[1][0] != "Z"
-    except OSError:
-        return True
 
 
 def terminate_pid(pid: int, grace_s: float = 20.0) -> None:

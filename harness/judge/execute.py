@@ -21,6 +21,7 @@ from neo4j import READ_ACCESS, Query
 from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from .canonical import canonical
+from .limits import DEFAULT_LIMITS
 from .sandbox import (
     READ_ONLY_QUERY_TYPES,
     ProcedureGuard,
@@ -178,8 +179,8 @@ def execute_untrusted(
     driver,
     query: str,
     *,
-    timeout_s: float = 10.0,
-    row_cap: int = 5000,
+    timeout_s: float = DEFAULT_LIMITS.timeout_s,
+    row_cap: int = DEFAULT_LIMITS.row_cap,
     database: str | None = None,
     explain: bool = True,
 ) -> Execution:

@@ -9,6 +9,7 @@ from ..verdict import Outcome, Verdict
 from .compare import compare
 from .execute import Execution, execute_untrusted
 from .extract import extract_query
+from .limits import Limits
 
 
 def judge_output(
@@ -17,8 +18,7 @@ def judge_output(
     gold_rows: list[dict] | Callable[[], list[dict]],
     *,
     ordered: bool,
-    timeout_s: float,
-    row_cap: int,
+    limits: Limits,
     gold_query: str | None = None,
 ) -> Verdict:
     """The verdict for one generated output against the gold rows.
@@ -35,11 +35,11 @@ def judge_output(
         verdict = Verdict.unscored_yet(query, len(gold()))
         verdict.error = "no Cypher query found in the output"
     else:
-        if gold_query is not None and query == gold_query.strip() and len(gold()) <= row_cap:
+        if gold_query is not None and query == gold_query.strip() and len(gold()) <= limits.row_cap:
             execution = Execution(syntax_ok=True, exec_ok=True, rows=gold(), row_count=len(gold()))
             reused = True
         else:
-            execution = execute_untrusted(driver, query, timeout_s=timeout_s, row_cap=row_cap)
+            execution = execute_untrusted(driver, query, timeout_s=limits.timeout_s, row_cap=limits.row_cap)
             reused = False
         if execution.outcome and not Outcome(execution.outcome).scored:
             return Verdict.infra(

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..suitegen.scan import totally_ordered
+from ..cypher.scan import totally_ordered
 from ..verdict import Outcome, Verdict
 from .canonical import canonical, freeze
 from .compare import RowComparison, compare

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from tabulate import tabulate
 
 from ..store import Store
+from ..store.records import RunRecord
 from ..verdict import Outcome
 from .summary import Paired, RunSummary, labels_for, paired, summarize
 from .tables import num, pairs_table, rate_cell
@@ -45,7 +46,7 @@ class RunComparison:
         return [flip for flip in self.flips if flip.direction == "fail->pass"]
 
 
-def compare_runs(store: Store, run_a: dict, run_b: dict) -> RunComparison:
+def compare_runs(store: Store, run_a: RunRecord, run_b: RunRecord) -> RunComparison:
     label_a, label_b = labels_for([run_a, run_b])
     if label_a == label_b:  # the same run twice
         label_a, label_b = f"A {label_a}", f"B {label_b}"
@@ -75,8 +76,8 @@ def compare_summaries(a: RunSummary, b: RunSummary) -> RunComparison:
 
 def to_dict(c: RunComparison) -> dict:
     return {
-        "a": {"label": c.a.label, "run_id": c.a.run["id"], "accuracy_pct": c.a.accuracy.pct, "n_scored": c.a.n_scored},
-        "b": {"label": c.b.label, "run_id": c.b.run["id"], "accuracy_pct": c.b.accuracy.pct, "n_scored": c.b.n_scored},
+        "a": {"label": c.a.label, "run_id": c.a.run.id, "accuracy_pct": c.a.accuracy.pct, "n_scored": c.a.n_scored},
+        "b": {"label": c.b.label, "run_id": c.b.run.id, "accuracy_pct": c.b.accuracy.pct, "n_scored": c.b.n_scored},
         "paired": pairs_table([c.paired]).records[0],
         "flips": [
             {
@@ -99,11 +100,11 @@ def render(c: RunComparison, fmt: str = "md") -> str:
     if fmt == "json":
         return json.dumps(to_dict(c), indent=2, ensure_ascii=False)
     p = c.paired
-    lines = [f"# Compare A = {c.a.label} ({c.a.run['id']}) with B = {c.b.label} ({c.b.run['id']})", ""]
+    lines = [f"# Compare A = {c.a.label} ({c.a.run.id}) with B = {c.b.label} ({c.b.run.id})", ""]
     lines.append(
         tabulate(
             [
-                [side.label, side.run["id"], str(side.n_scored), rate_cell(side.accuracy), str(side.n_infra)]
+                [side.label, side.run.id, str(side.n_scored), rate_cell(side.accuracy), str(side.n_infra)]
                 for side in (c.a, c.b)
             ],
             headers=["", "run", "n scored", "accuracy % (all scored)", "infra errors"],

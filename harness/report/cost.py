@@ -1,4 +1,4 @@
-"""The cost table: estimates from the spec's price (adapters/pricing.py) and the run's recorded usage.
+"""The cost table: estimates from the spec's price (pricing.py) and the run's recorded usage.
 
 Spend = input tokens x input price + output tokens x output price + generation time x hourly price,
 over the run's stored generations (infra failures that consumed tokens included). Per 1,000 queries
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import math
 
-from ..adapters.pricing import Price, price_of_record
-from . import queries
+from ..pricing import Price, price_of_record
 from .formatting import Table, duration, rounded
 from .summary import RunSummary
 
@@ -25,7 +24,7 @@ COST_NOTE = (
 
 def estimate(summary: RunSummary) -> dict:
     """The cost record of one run: inputs and estimates (None where there is no price)."""
-    spec = queries.parse_json(summary.run.get("model_spec"), {}) or {}
+    spec = summary.run.model_spec or {}
     price = price_of_record(spec)
     usage = summary.usage
     spend = None
@@ -34,7 +33,7 @@ def estimate(summary: RunSummary) -> dict:
     correct = summary.accuracy.k
     return {
         "label": summary.label,
-        "run_id": summary.run["id"],
+        "run_id": summary.run.id,
         "price": price.record() if price else None,
         "calls": usage.calls,
         "input_tokens": usage.prompt_tokens,

@@ -26,6 +26,7 @@ from ..errors import HarnessError, InputError
 from ..inputs import check_id, parse_json, read_json_file, shown
 from ..outputs import check_output
 from ..store import Store
+from ..store.records import RunRecord
 from ..verdict import Outcome
 from .summary import RunSummary, paired_counts, summarize
 from .tables import num, pct, signed, summary_table
@@ -74,7 +75,7 @@ def baseline_data(summary: RunSummary, must_pass: Sequence[str] = ()) -> dict:
     return {
         "format": BASELINE_FORMAT,
         "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "run": {name: summary.run.get(name) for name in RUN_FIELDS},
+        "run": {name: getattr(summary.run, name) for name in RUN_FIELDS},
         "summary": summary_table([summary]).records[0],
         "must_pass": list(must_pass),
         "items": {
@@ -85,18 +86,18 @@ def baseline_data(summary: RunSummary, must_pass: Sequence[str] = ()) -> dict:
 
 
 def save_baseline(
-    store: Store, run: dict, path: str | Path, must_pass: Sequence[str] = (), force: bool = False
+    store: Store, run: RunRecord, path: str | Path, must_pass: Sequence[str] = (), force: bool = False
 ) -> tuple[dict, list[str]]:
     """Writes the baseline file (an existing one only with `force`); returns it and warnings
     (must-pass items not correct in the run)."""
     check_output(path, "baseline", force=force, keep_existing=True)
     summary = summarize(store, run)
     if not summary.items:
-        raise HarnessError(f"run {run['id']} has no results: nothing to save as a baseline")
+        raise HarnessError(f"run {run.id} has no results: nothing to save as a baseline")
     data = baseline_data(summary, must_pass)
     warnings = [
         f"must-pass item {item!r} is {data['items'][item]['outcome'] if item in data['items'] else 'not in the run'}"
-        f" in run {run['id']}"
+        f" in run {run.id}"
         for item in must_pass
         if data["items"].get(item, {}).get("outcome") != "correct"
     ]
@@ -187,7 +188,7 @@ class GateResult:
 
 def evaluate(
     store: Store,
-    run: dict,
+    run: RunRecord,
     baseline: dict,
     max_drop: float = 2.0,
     alpha: float = 0.05,
@@ -221,7 +222,7 @@ def evaluate(
     must_failed = [v.item_id for v in items if v.status == "must_pass_failed"]
     must_unjudged = [v.item_id for v in items if v.item_id in must and v.status == "not_judged"]
     significant = pair.n_shared > 0 and drop > max_drop and pair.p_value < alpha
-    run_failed = run.get("status") == "failed"
+    run_failed = run.status == "failed"
     checks = [
         Check(
             "accuracy",
@@ -247,7 +248,7 @@ def evaluate(
             "completeness",
             not missing and not must_unjudged and pair.n_shared > 0 and not run_failed,
             f"{len(missing)} baseline item(s) missing from the run, {pair.n_shared} shared scored item(s)"
-            + (f", run failed: {run.get('error') or 'no message'}" if run_failed else "")
+            + (f", run failed: {run.error or 'no message'}" if run_failed else "")
             + (f", must-pass not judged: {', '.join(must_unjudged)}" if must_unjudged else ""),
             "incomplete",
         ),
@@ -256,15 +257,15 @@ def evaluate(
     code = REGRESSION if "regression" in failed_kinds else INCOMPLETE if failed_kinds else PASS
     base_run = baseline.get("run", {})
     warnings = [
-        f"{what} differs from the baseline's ({base_run.get(key)!s:.12} vs {run.get(key)!s:.12})"
+        f"{what} differs from the baseline's ({base_run.get(key)!s:.12} vs {getattr(run, key)!s:.12})"
         for key, what in (("suite_hash", "suite hash"), ("graph_fingerprint", "graph fingerprint"))
-        if base_run.get(key) and run.get(key) and base_run.get(key) != run.get(key)
+        if base_run.get(key) and getattr(run, key) and base_run.get(key) != getattr(run, key)
     ]
     new_items = len(summary.items.keys() - base_items.keys())
     if new_items:
         warnings.append(f"{new_items} item(s) of the run are not in the baseline and are not compared")
-    if base_run.get("model") and base_run["model"] != run["model"]:
-        warnings.append(f"baseline is of model {base_run['model']!r}, run is of {run['model']!r}")
+    if base_run.get("model") and base_run["model"] != run.model:
+        warnings.append(f"baseline is of model {base_run['model']!r}, run is of {run.model!r}")
     stats = {
         "n_shared": pair.n_shared,
         "baseline_acc_pct": pair.acc_a,
@@ -285,7 +286,7 @@ def evaluate(
 def verdict_line(result: GateResult) -> str:
     s = result.stats
     return (
-        f"gate {result.verdict}: {result.summary.label} run {result.summary.run['id']} vs baseline "
+        f"gate {result.verdict}: {result.summary.label} run {result.summary.run.id} vs baseline "
         f"{result.baseline.get('run', {}).get('id', '?')}: accuracy {pct(s['run_acc_pct'])}% vs "
         f"{pct(s['baseline_acc_pct'])}% on {s['n_shared']} shared items (drop {signed(s['drop_points'])} points, "
         f"McNemar p = {s['mcnemar_p']:.4g}), infra {num(100 * s['infra_rate'])}%, missing {s['missing']}, "
@@ -315,7 +316,7 @@ def to_dict(result: GateResult) -> dict:
     return {
         "verdict": result.verdict,
         "exit_code": result.code,
-        "run_id": result.summary.run["id"],
+        "run_id": result.summary.run.id,
         "baseline_run_id": result.baseline.get("run", {}).get("id"),
         "stats": result.stats,
         "checks": [vars(c) for c in result.checks],

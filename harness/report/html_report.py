@@ -18,10 +18,10 @@ from importlib import resources
 from pathlib import Path
 
 from .. import __version__
+from .._util.files import atomic_write
 from ..errors import HarnessError
 from ..outputs import check_output
 from ..store import Store
-from ..suitegen.io import atomic_write
 from ..verdict import SCORED
 from . import queries
 from .compare import compare_summaries, to_dict
@@ -64,7 +64,7 @@ def item_payload(store: Store, summaries: list[RunSummary]) -> tuple[dict, list[
     questions: dict[str, list] = {}
     rows = []
     for index, summary in enumerate(summaries):
-        for row in queries.item_details(store, summary.run["id"]):
+        for row in queries.item_details(store, summary.run.id):
             detail = queries.parse_json(row.get("detail"), {}) or {}
             item_id = row["item_id"]
             if item_id not in questions or not questions[item_id][0]:
@@ -101,7 +101,7 @@ def build_payload(store: Store, summaries: list[RunSummary], tables: dict[str, T
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "harness_version": __version__,
         "scored_outcomes": [outcome.value for outcome in SCORED],
-        "runs": [{"label": s.label, "run_id": s.run["id"], "model": s.run["model"]} for s in summaries],
+        "runs": [{"label": s.label, "run_id": s.run.id, "model": s.run.model} for s in summaries],
         "tables": {name: table_payload(table) for name, table in tables.items()},
         "summary": tables["summary"].records,
         "questions": questions,

@@ -8,6 +8,7 @@ from tabulate import tabulate
 
 from ..errors import InputError
 from ..store import Store
+from ..store.records import RunRecord
 from ..suitegen.model import Suite
 from .formatting import num
 from .power import ALPHA, POWER, Layout, items_needed, mdd, observed_power
@@ -53,14 +54,14 @@ def suite_power(layout: Layout, icc: float, difference: float, discordances=DISC
     }
 
 
-def runs_power(store: Store, runs: list[dict], difference: float) -> dict:
+def runs_power(store: Store, runs: list[RunRecord], difference: float) -> dict:
     """The observed discordance and clustered SE of two stored runs, and what they imply."""
     a, b = summarize_runs(store, runs)
     correct_a = a.scored_correct()
     clusters = {item: a.cluster_of(item) if item in a.groups else b.cluster_of(item) for item in correct_a}
     observed = observed_power(correct_a, b.scored_correct(), clusters)
     if observed is None:
-        raise InputError(f"runs {a.run['id']} and {b.run['id']} share no scored item")
+        raise InputError(f"runs {a.run.id} and {b.run.id} share no scored item")
     return {
         "a": a.label,
         "b": b.label,

@@ -6,9 +6,7 @@ store for reading never creates a database file: a missing file is an error.
 
 from __future__ import annotations
 
-import json
 import os
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,20 +14,11 @@ from pathlib import Path
 from ..errors import HarnessError
 from ..inputs import not_a_file
 from ..store import Store, default_db_path
-from ..store.health import store_error
+from ..store.health import database_errors
 from ..store.liveness import observed
+from ..store.records import ResultRecord, RunRecord, parse_json
 
 __all__ = ["get_run", "item_details", "items", "latest_run_of", "open_store", "parse_json", "reading", "select_runs"]
-
-# Runs a listing may pick by default: an import counts only once its last item is in (a killed or
-# interrupted import is never shown as the model's result; `--run ID` still shows it, with its status).
-WHOLE = "(imported_from is null or status = 'imported')"
-
-# The columns the report needs per item; detail and raw text are read only by `show`.
-ITEM_COLUMNS = (
-    "item_id, family_id, template_id, outcome, scored, syntax_ok, exec_ok, match, strict_match, f1, "
-    "reason, error, error_class, gen_ms, judge_ms, output_tokens, row_count, gold_row_count"
-)
 
 
 def open_store(path: str | Path | None = None) -> Store:
@@ -48,68 +37,47 @@ def reading(path: str | Path | None = None) -> Iterator[Store]:
     """`with reading(db) as store:` an existing results database, closed afterwards."""
     store = open_store(path)
     try:
-        yield store
-    except sqlite3.DatabaseError as exc:  # damage the quick check on opening did not reach: still one line
-        raise store_error(store.path, exc) from None
+        with database_errors(store.path):  # damage the quick check on opening did not reach: still one line
+            yield store
     finally:
         store.close()
 
 
-def select_runs(store: Store, run_ids: tuple[str, ...] | list[str] = ()) -> list[dict]:
+def select_runs(store: Store, run_ids: tuple[str, ...] | list[str] = ()) -> list[RunRecord]:
     """The runs named by id (or unique id prefix), in the order given; by default the latest
     run of each model, whatever its status, sorted by model name."""
     if run_ids:
-        runs, seen = [], set()
+        runs: list[RunRecord] = []
+        seen = set()
         for run_id in run_ids:
             run = get_run(store, run_id)
-            if run["id"] not in seen:
-                seen.add(run["id"])
+            if run.id not in seen:
+                seen.add(run.id)
                 runs.append(run)
         return runs
-    runs = [
-        observed(run)
-        for run in store.db.query(
-            f"select * from runs where id in (select max(id) from runs where {WHOLE} group by model) order by model, id"
-        )
-    ]
+    runs = [observed(run) for run in store.latest_runs()]
     if not runs:
         raise HarnessError(f"no runs in {store.path}: run `harness run --model NAME` first")
     return runs
 
 
-def latest_run_of(store: Store, model: str) -> dict:
-    rows = list(store.db.query(f"select * from runs where model = ? and {WHOLE} order by id desc limit 1", [model]))
-    if not rows:
+def latest_run_of(store: Store, model: str) -> RunRecord:
+    run = store.latest_run(model)
+    if run is None:
         raise HarnessError(f"no run of model {model!r} in {store.path}")
-    return observed(rows[0])
+    return observed(run)
 
 
-def get_run(store: Store, run_id: str) -> dict:
+def get_run(store: Store, run_id: str) -> RunRecord:
     """One run by id or unique prefix, as listings show it (a dead `running` run is `abandoned`)."""
     return observed(store.get_run(run_id))
 
 
-def items(store: Store, run_id: str):
-    """Per-item verdict rows of one run (without raw output or detail), ordered by item id."""
-    yield from store.db.query(f"select {ITEM_COLUMNS} from results where run_id = ? order by item_id", [run_id])
+def items(store: Store, run_id: str) -> Iterator[ResultRecord]:
+    """Per-item verdicts of one run (without raw output or detail), ordered by item id."""
+    yield from store.verdicts(run_id)
 
 
 def item_details(store: Store, run_id: str):
     """Every stored field of one run's items, verdict and generation together (the HTML report's item browser)."""
-    yield from store.db.query(
-        "select r.*, g.output, g.infra_error, g.finish_reason from results r left join generations g "
-        "on g.run_id = r.run_id and g.item_id = r.item_id where r.run_id = ? order by r.item_id",
-        [run_id],
-    )
-
-
-def parse_json(text, default=None):
-    """A JSON column's value; `default` for NULL or text that is not JSON."""
-    if text is None or text == "":
-        return default
-    if not isinstance(text, str):
-        return text
-    try:
-        return json.loads(text)
-    except ValueError:
-        return default
+    yield from store.item_details(run_id)

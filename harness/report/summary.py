@@ -15,6 +15,7 @@ from itertools import combinations
 from ..errors import HarnessError
 from ..store import Store
 from ..store.aggregates import Usage, item_groups, run_usage
+from ..store.records import RunRecord
 from ..suitegen.model import open_suite
 from ..verdict import INFRA, Outcome
 from . import queries
@@ -59,7 +60,7 @@ class Rate:
 
 @dataclass
 class RunSummary:
-    run: dict
+    run: RunRecord
     label: str
     syntax: Rate = field(default_factory=Rate)
     execution: Rate = field(default_factory=Rate)
@@ -109,41 +110,41 @@ class RunSummary:
     @property
     def pending(self) -> int | None:
         """Planned items with no verdict yet (an interrupted or running run), if known."""
-        planned = self.run.get("n_planned")
+        planned = self.run.n_planned
         return max(0, planned - self.n_recorded) if planned is not None else None
 
     def scored_correct(self) -> dict[str, bool]:
         return {item: outcome == "correct" for item, (outcome, _) in self.items.items() if Outcome.is_scored(outcome)}
 
 
-def summarize(store: Store, run: dict, label: str | None = None) -> RunSummary:
+def summarize(store: Store, run: RunRecord, label: str | None = None) -> RunSummary:
     summary = RunSummary(
-        run=run, label=label or run["model"], groups=groups_of(store, run), usage=run_usage(store, run["id"])
+        run=run, label=label or run.model, groups=groups_of(store, run), usage=run_usage(store, run.id)
     )
     f1_total, latencies, tokens, token_ms = 0.0, [], 0, 0.0
-    for row in queries.items(store, run["id"]):
-        outcome = row["outcome"]
+    for row in queries.items(store, run.id):
+        outcome = row.outcome
         summary.outcomes[outcome] += 1
-        summary.items[row["item_id"]] = (outcome, row["family_id"])
+        summary.items[row.item_id] = (outcome, row.family_id)
         if not Outcome.is_scored(outcome):
             continue
-        syntax_ok, exec_ok, correct = bool(row["syntax_ok"]), bool(row["exec_ok"]), outcome == "correct"
-        cluster = summary.cluster_of(row["item_id"])
+        syntax_ok, exec_ok, correct = bool(row.syntax_ok), bool(row.exec_ok), outcome == "correct"
+        cluster = summary.cluster_of(row.item_id)
         summary.syntax.add(syntax_ok, cluster)
         summary.execution.add(exec_ok, cluster)
         summary.accuracy.add(correct, cluster)
-        summary.strict.add(bool(row["strict_match"]), cluster)
+        summary.strict.add(bool(row.strict_match), cluster)
         if syntax_ok:
             summary.exec_given_syntax.add(exec_ok, cluster)
         if exec_ok:
             summary.accuracy_given_exec.add(correct, cluster)
-        summary.families.setdefault(row["family_id"] or "?", Rate()).add(correct, cluster)
-        f1_total += row["f1"] or 0.0  # a query that never produced rows earns no partial credit
-        if row["gen_ms"] is not None:
-            latencies.append(row["gen_ms"])
-            if row["output_tokens"] is not None:
-                tokens += row["output_tokens"]
-                token_ms += row["gen_ms"]
+        summary.families.setdefault(row.family_id or "?", Rate()).add(correct, cluster)
+        f1_total += row.f1 or 0.0  # a query that never produced rows earns no partial credit
+        if row.gen_ms is not None:
+            latencies.append(row.gen_ms)
+            if row.output_tokens is not None:
+                tokens += row.output_tokens
+                token_ms += row.gen_ms
     if summary.n_scored:
         summary.f1_mean = f1_total / summary.n_scored
     summary.latency_median_ms = median(latencies)
@@ -153,28 +154,28 @@ def summarize(store: Store, run: dict, label: str | None = None) -> RunSummary:
     return summary
 
 
-def groups_of(store: Store, run: dict) -> dict[str, str]:
+def groups_of(store: Store, run: RunRecord) -> dict[str, str]:
     """Each item's group as recorded with its verdict; for runs recorded before groups were stored,
     the groups of the run's suite file if it is still there unchanged; else none (items stand alone)."""
-    groups = item_groups(store, run["id"])
-    if groups or not run.get("suite_path"):
+    groups = item_groups(store, run.id)
+    if groups or not run.suite_path:
         return groups
     try:
-        suite = open_suite(run["suite_path"])
-        if suite.content_hash() != run.get("suite_hash"):
+        suite = open_suite(run.suite_path)
+        if suite.content_hash() != run.suite_hash:
             return {}
         return {item.id: item.group_id for item in suite.items(None) if item.group_id}
     except (HarnessError, OSError, ValueError):
         return {}
 
 
-def labels_for(runs: list[dict]) -> list[str]:
+def labels_for(runs: list[RunRecord]) -> list[str]:
     """The model name, made unique with the run's start time when a model appears twice."""
-    counts = Counter(run["model"] for run in runs)
-    return [run["model"] if counts[run["model"]] == 1 else f"{run['model']}@{run['id'][:15]}" for run in runs]
+    counts = Counter(run.model for run in runs)
+    return [run.model if counts[run.model] == 1 else f"{run.model}@{run.id[:15]}" for run in runs]
 
 
-def summarize_runs(store: Store, runs: list[dict]) -> list[RunSummary]:
+def summarize_runs(store: Store, runs: list[RunRecord]) -> list[RunSummary]:
     return [summarize(store, run, label) for run, label in zip(runs, labels_for(runs))]
 
 
@@ -233,7 +234,7 @@ def paired_counts(
 
 def paired(a: RunSummary, b: RunSummary) -> Paired:
     correct_a, correct_b = a.scored_correct(), b.scored_correct()
-    pair = paired_counts(correct_a, correct_b, a.label, b.label, a.run.get("suite_hash") != b.run.get("suite_hash"))
+    pair = paired_counts(correct_a, correct_b, a.label, b.label, a.run.suite_hash != b.run.suite_hash)
     # an item is clustered with its group in either run (the same suite gives both the same groups)
     clusters = {item: a.cluster_of(item) if item in a.groups else b.cluster_of(item) for item in correct_a}
     pair.clustered = paired_difference(correct_a, correct_b, clusters)

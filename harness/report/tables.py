@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from . import queries
+from ..store.records import RunRecord
 from .cost import cost_table
 from .formatting import (
     Table,
@@ -61,13 +61,13 @@ def infra_cell(summary: RunSummary) -> str:
 NOT_DECODING = ("path", "file", "repo", "url", "sha256", "convert_from", "timeout", "concurrency", "key")
 
 
-def model_options(run: dict) -> dict:
-    spec = queries.parse_json(run.get("model_spec"), {}) or {}
+def model_options(run: RunRecord) -> dict:
+    spec = run.model_spec
     options = spec.get("options") if isinstance(spec, dict) else None
     return options if isinstance(options, dict) else {}
 
 
-def decoding(run: dict) -> dict:
+def decoding(run: RunRecord) -> dict:
     return {k: v for k, v in model_options(run).items() if not any(marker in k for marker in NOT_DECODING)}
 
 
@@ -77,53 +77,54 @@ def short(text: str | None, size: int) -> str:
 
 # tables -------------------------------------------------------------------
 def runs_table(summaries: list[RunSummary]) -> Table:
-    records, rows = [], []
+    records: list[dict] = []
+    rows: list[list] = []
     for s in summaries:
         run = s.run
-        spec = queries.parse_json(run.get("model_spec"), {}) or {}
+        spec = run.model_spec
         options = decoding(run)
         records.append(
             {
                 "label": s.label,
-                "run_id": run["id"],
-                "model": run["model"],
+                "run_id": run.id,
+                "model": run.model,
                 "adapter": spec.get("adapter"),
                 "description": spec.get("description"),
-                "suite": run.get("suite"),
-                "suite_hash": run.get("suite_hash"),
-                "split": run.get("split"),
-                "graph_fingerprint": run.get("graph_fingerprint"),
-                "neo4j_version": run.get("neo4j_version"),
-                "harness_version": run.get("harness_version"),
-                "git_commit": run.get("git_commit"),
-                "host": run.get("host"),
+                "suite": run.suite,
+                "suite_hash": run.suite_hash,
+                "split": run.split,
+                "graph_fingerprint": run.graph_fingerprint,
+                "neo4j_version": run.neo4j_version,
+                "harness_version": run.harness_version,
+                "git_commit": run.git_commit,
+                "host": run.host,
                 "decoding": options,
                 "model_options": model_options(run),
-                "options": queries.parse_json(run.get("options"), {}),
-                "adapter_info": queries.parse_json(run.get("adapter_info"), {}),
-                "status": run.get("status"),
-                "n_planned": run.get("n_planned"),
+                "options": run.options,
+                "adapter_info": run.adapter_info,
+                "status": run.status,
+                "n_planned": run.n_planned,
                 "n_recorded": s.n_recorded,
-                "started_at": run.get("started_at"),
-                "finished_at": run.get("finished_at"),
-                "error": run.get("error"),
-                "imported_from": queries.parse_json(run.get("imported_from")),
+                "started_at": run.started_at,
+                "finished_at": run.finished_at,
+                "error": run.error,
+                "imported_from": run.imported_from,
             }
         )
-        suite = f"{run.get('suite') or '?'}@{short(run.get('suite_hash'), 8)}"
-        planned = run.get("n_planned")
+        suite = f"{run.suite or '?'}@{short(run.suite_hash, 8)}"
+        planned = run.n_planned
         rows.append(
             [
-                run["id"],
+                run.id,
                 s.label,
                 spec.get("adapter") or "–",
                 suite,
-                short(run.get("graph_fingerprint"), 12),
-                run.get("neo4j_version") or "–",
-                run.get("harness_version") or "–",
-                short(run.get("git_commit"), 10),
+                short(run.graph_fingerprint, 12),
+                run.neo4j_version or "–",
+                run.harness_version or "–",
+                short(run.git_commit, 10),
                 ", ".join(f"{k}={v}" for k, v in options.items()) or "–",
-                run.get("status") or "–",
+                run.status or "–",
                 f"{s.n_recorded}/{planned if planned is not None else '?'}",
             ]
         )
@@ -138,8 +139,8 @@ def summary_table(summaries: list[RunSummary]) -> Table:
         records.append(
             {
                 "label": s.label,
-                "run_id": s.run["id"],
-                "model": s.run["model"],
+                "run_id": s.run.id,
+                "model": s.run.model,
                 "n_scored": s.n_scored,
                 "clusters": s.accuracy.clustered.clusters if s.accuracy.clustered else 0,
                 **rate_fields("syntax", s.syntax),
@@ -197,7 +198,7 @@ def conditional_table(summaries: list[RunSummary]) -> Table:
         records.append(
             {
                 "label": s.label,
-                "run_id": s.run["id"],
+                "run_id": s.run.id,
                 **rate_fields("exec_given_syntax", s.exec_given_syntax),
                 **rate_fields("accuracy_given_exec", s.accuracy_given_exec),
             }
@@ -238,7 +239,7 @@ def families_table(summaries: list[RunSummary]) -> Table:
             records.append(
                 {
                     "label": s.label,
-                    "run_id": s.run["id"],
+                    "run_id": s.run.id,
                     "family": family,
                     "k": rate.k,
                     "n": rate.n,

@@ -11,43 +11,41 @@ from tabulate import tabulate
 
 from ..errors import HarnessError
 from ..store import Store
+from ..store.records import ResultRecord, RunRecord
 from ..verdict import Outcome
 from . import queries
 from .tables import num
 
 
 # show ---------------------------------------------------------------------
-def find_item(store: Store, run: dict, item_id: str) -> dict:
+def find_item(store: Store, run: RunRecord, item_id: str) -> dict:
     """The result row for an exact item id, else for a unique id prefix."""
-    row = store.result(run["id"], item_id)
+    row = store.result(run.id, item_id)
     if row:
         return row
-    ids = [
-        r["item_id"]
-        for r in store.db.query("select item_id from results where run_id = ? order by item_id", [run["id"]])
-    ]
+    ids = store.item_ids(run.id)
     prefixed = [i for i in ids if i.startswith(item_id)]
-    found = store.result(run["id"], prefixed[0]) if len(prefixed) == 1 else None
+    found = store.result(run.id, prefixed[0]) if len(prefixed) == 1 else None
     if found:
         return found
     if len(prefixed) > 1:
         raise HarnessError(
-            f"item id prefix {item_id!r} is ambiguous in run {run['id']}: "
+            f"item id prefix {item_id!r} is ambiguous in run {run.id}: "
             f"{', '.join(prefixed[:5])}{', ...' if len(prefixed) > 5 else ''}"
         )
     close = difflib.get_close_matches(item_id, ids, n=3)
     raise HarnessError(
-        f"no item {item_id!r} in run {run['id']} ({len(ids)} items)"
+        f"no item {item_id!r} in run {run.id} ({len(ids)} items)"
         + (f"; did you mean {', '.join(close)}?" if close else "")
     )
 
 
-def item_record(store: Store, run: dict, item_id: str) -> dict:
+def item_record(store: Store, run: RunRecord, item_id: str) -> dict:
     row = find_item(store, run, item_id)
-    generation = store.generation(run["id"], row["item_id"]) or {}
+    generation = store.generation(run.id, row["item_id"]) or {}
     return {
-        "run_id": run["id"],
-        "model": run["model"],
+        "run_id": run.id,
+        "model": run.model,
         **row,
         "warnings": queries.parse_json(row.get("warnings"), []),
         "detail": queries.parse_json(row.get("detail"), {}) or {},
@@ -128,11 +126,11 @@ def render_item(record: dict) -> str:
 
 
 # triage -------------------------------------------------------------------
-def short_error(row: dict, size: int = 70) -> str:
-    text = (row.get("error") or row.get("reason") or "").strip().splitlines()
-    text = text[0] if text else ""
-    if row.get("error_class") and not text.startswith(row["error_class"]):
-        text = f"{row['error_class'].rsplit('.', 1)[-1]}: {text}" if text else row["error_class"]
+def short_error(row: ResultRecord, size: int = 70) -> str:
+    lines = (row.error or row.reason or "").strip().splitlines()
+    text = lines[0] if lines else ""
+    if row.error_class and not text.startswith(row.error_class):
+        text = f"{row.error_class.rsplit('.', 1)[-1]}: {text}" if text else row.error_class
     text = text if len(text) <= size else text[: size - 1] + "…"
     return text.replace("|", "\\|")
 
@@ -142,20 +140,20 @@ class Group:
         self.count = 0
         self.examples: list[str] = []
 
-    def add(self, row: dict, examples: int) -> None:
+    def add(self, row: ResultRecord, examples: int) -> None:
         self.count += 1
         if len(self.examples) < examples:
             error = short_error(row)
-            self.examples.append(f"{row['item_id']}" + (f" ({error})" if error else ""))
+            self.examples.append(f"{row.item_id}" + (f" ({error})" if error else ""))
 
 
-def triage(store: Store, run: dict, examples: int = 3) -> dict:
+def triage(store: Store, run: RunRecord, examples: int = 3) -> dict:
     groups: list[defaultdict[str, Group]] = [defaultdict(Group) for _ in range(5)]
     by_outcome, by_family, by_reason, by_class, infra = groups
     scored_per_family: dict[str, int] = defaultdict(int)
     n_scored = n_failed = 0
-    for row in queries.items(store, run["id"]):
-        outcome, family = row["outcome"], row["family_id"] or "?"
+    for row in queries.items(store, run.id):
+        outcome, family = row.outcome, row.family_id or "?"
         if not Outcome.is_scored(outcome):  # infra outcomes (and any unknown one)
             infra[outcome].add(row, examples)
             continue
@@ -167,9 +165,9 @@ def triage(store: Store, run: dict, examples: int = 3) -> dict:
         by_outcome[outcome].add(row, examples)
         by_family[family].add(row, examples)
         if outcome == "wrong_result":
-            by_reason[row["reason"] or "unknown"].add(row, examples)
-        if row["error_class"]:
-            by_class[row["error_class"]].add(row, examples)
+            by_reason[row.reason or "unknown"].add(row, examples)
+        if row.error_class:
+            by_class[row.error_class].add(row, examples)
 
     def records(groups, total=None):
         ordered = sorted(groups.items(), key=lambda kv: (-kv[1].count, kv[0]))
@@ -179,8 +177,8 @@ def triage(store: Store, run: dict, examples: int = 3) -> dict:
         ]
 
     return {
-        "run_id": run["id"],
-        "model": run["model"],
+        "run_id": run.id,
+        "model": run.model,
         "n_scored": n_scored,
         "n_failed": n_failed,
         "by_outcome": records(by_outcome),

@@ -1,6 +1,6 @@
 """`harness run --cost-limit USD`: stop taking items before the run's estimated spend passes the limit.
 
-The spend is the spec's price (adapters/pricing.py) times what the run's generations recorded,
+The spend is the spec's price (pricing.py) times what the run's generations recorded,
 counted from the run's earlier parts too when it is resumed. Before each model call starts the
 budget asks whether the spend so far, plus the calls already under way and this one each at the
 largest cost one call has had, stays within the limit (the first call runs alone: its cost is not
@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 
 from ..adapters.base import Generation, ModelSpec
-from ..adapters.pricing import Price
+from ..pricing import Price
 from ..store import Store
 from ..store.aggregates import run_usage
 

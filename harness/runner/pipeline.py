@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Any
 
 from ..adapters.base import Adapter, Generation
@@ -21,6 +21,7 @@ from ..errors import RunAborted
 from ..graph.driver import sever
 from ..interrupts import deferred_sigint, raise_if_stopped
 from ..judge.gold import GoldFailed, read_session, run_gold
+from ..judge.limits import Limits
 from ..judge.outcome import judge_output
 from ..store import Store
 from ..suitegen.model import SuiteItem
@@ -35,17 +36,6 @@ GOLD_TIMEOUT_S = 30.0
 STOP_GRACE_S = 5.0  # beyond the query timeout, how long a stop waits for the queries under way
 GOLD_ROW_CAP = 100_000
 POLL_S = 0.25  # how long the main thread waits for a finished future before it looks at Ctrl-C again
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one generated query may cost on the server."""
-
-    timeout_s: float = 10.0
-    row_cap: int = 5000
-
-    def recorded(self) -> dict:
-        return {"timeout_s": self.timeout_s, "row_cap": self.row_cap}
 
 
 def compute_gold(driver, cypher: str, limits: Limits) -> tuple[list[dict], float]:
@@ -78,7 +68,7 @@ def _generate(adapter: Adapter, item: SuiteItem) -> Generation:
     return generation
 
 
-def _judge(
+def judge_item(
     driver,
     item: SuiteItem,
     generation: Generation,
@@ -112,8 +102,7 @@ def _judge(
             gold_rows,
             ordered=item.ordered,
             gold_query=item.cypher,
-            timeout_s=limits.timeout_s,
-            row_cap=limits.row_cap,
+            limits=limits,
         )
         return verdict, fresh
     except GoldFailed as exc:
@@ -174,7 +163,7 @@ def run_items(
     def judge_alone(item: SuiteItem, generation: Generation) -> tuple[Verdict, dict | None, bool]:
         """Judge one item with nothing else on the server: (verdict, fresh gold, whether the server was
         restarted meanwhile), waiting with Ctrl-C and the server watched."""
-        future = judge_pool.submit(_judge, driver, item, generation, memo.get(item.cypher), limits, memo)
+        future = judge_pool.submit(judge_item, driver, item, generation, memo.get(item.cypher), limits, memo)
         if server is None:
             return (*future.result(), False)
         (verdict, fresh_gold), restarted = server.wait(future, stop)
@@ -196,7 +185,7 @@ def run_items(
             record(item, generation, verdict, fresh_gold)
         while held:
             item, generation = held.pop(0)
-            judging[submit(judge_pool, _judge, driver, item, generation, memo.get(item.cypher), limits, memo)] = (
+            judging[submit(judge_pool, judge_item, driver, item, generation, memo.get(item.cypher), limits, memo)] = (
                 item,
                 generation,
             )
@@ -242,7 +231,7 @@ def run_items(
                     else:
                         if not judging:  # the clock of a stall starts with the first query in flight
                             last_judged = time.monotonic()
-                        judging[submit(judge_pool, _judge, driver, item, generation, gold, limits, memo)] = (
+                        judging[submit(judge_pool, judge_item, driver, item, generation, gold, limits, memo)] = (
                             item,
                             generation,
                         )

@@ -13,6 +13,7 @@ Ctrl-C, SIGTERM and SIGHUP stop it between items (`interrupted`); SIGKILL leaves
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -20,6 +21,7 @@ import signal
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .._util.clock import now
 from ..adapters.base import Generation
 from ..adapters.provenance import sha256_file
 from ..errors import InputError
@@ -29,7 +31,6 @@ from ..graph.fingerprint import fingerprint
 from ..interrupts import Stopped, deferred_sigint, raise_if_stopped, signum_of
 from ..judge.recorded import RecordedItem, judge_recorded
 from ..store import Store
-from ..store.db import now
 from ..store.liveness import check_not_running_elsewhere, owner_fields
 from ..suitegen.importer import with_family
 from ..suitegen.model import SuiteItem, open_suite
@@ -50,11 +51,11 @@ IMPORTING = "importing"  # until the last item is in: reports leave the run out
 def _unfinished(store: Store, model: str, suite: str, key: str) -> str | None:
     """The run of an earlier, unfinished import of the same file (continued, not started over)."""
     run = store.latest_resumable(model, suite, key)
-    if run is None or run["status"] in ("imported", "finished"):
+    if run is None or run.status in ("imported", "finished"):
         return None
-    check_not_running_elsewhere({**run, "status": "running" if run["status"] == IMPORTING else run["status"]})
-    store.update_run(run["id"], status=IMPORTING, error=None, **owner_fields())
-    return run["id"]
+    check_not_running_elsewhere(dataclasses.replace(run, status="running" if run.status == IMPORTING else run.status))
+    store.update_run(run.id, status=IMPORTING, error=None, **owner_fields())
+    return run.id
 
 
 @dataclass

@@ -7,12 +7,14 @@ a rescore of stored generations are two kinds of plan executed the same way.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import signal
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from .._util.clock import now
 from ..adapters.base import Adapter, Generation, ModelSpec, RunContext
 from ..adapters.registry import adapter_class
 from ..adapters.specs import load_spec
@@ -22,20 +24,23 @@ from ..graph.driver import answers, open_driver, server_version
 from ..graph.fingerprint import GraphState, graph_state
 from ..graph.instance import Neo4jInstance
 from ..interrupts import Stopped, signum_of
+from ..judge.limits import DEFAULT_LIMITS, Limits
 from ..redact import redact
 from ..store import Store
-from ..store.db import now
 from ..store.health import StoreUnavailable
 from ..store.liveness import Heartbeat, check_not_running_elsewhere, owner_fields
+from ..store.records import RunRecord, TestSuiteFigures
 from ..suitegen.model import Suite, open_suite
+from ..testsuite.server import restore_before_run
 from ..verdict import Outcome
 from .budget import cost_limit_for, spec_price
 from .guard import Neo4jBreaker, Neo4jLost, end_run, fingerprint_or_none, resume_hint, store_lost
 from .healing import ServerHealer
 from .metadata import HARNESS_VERSION, git_commit, host, options_key
-from .pipeline import Limits, run_items
+from .pipeline import run_items
 from .progress import Progress
 from .selection import Selection, select
+from .variant_stage import judge_on_variants
 from .watch import ServerWatch
 from .workers import judge_workers
 
@@ -58,12 +63,13 @@ class RunRequest:
     item_ids: frozenset[str] | None = None  # only these ids (library callers: rescore)
     concurrency: int | None = None
     judge_workers: int | None = None  # None: chosen from the server (runner/workers.py)
-    timeout_s: float = 10.0
-    row_cap: int = 5000
+    limits: Limits = DEFAULT_LIMITS
     replay: str | None = None
     db_path: str | None = None
     neo4j: str | None = None
     progress: bool = True
+    test_suite: bool = False  # also judge correct items on the suite's distilled graph variants
+    variant_server: str = "scratch"  # where variants are loaded (testsuite/server.py)
     cost_limit: float | None = None  # USD: stop taking items before the estimated spend passes it
 
 
@@ -76,6 +82,7 @@ class RunResult:
     recorded: int
     counts: dict = field(default_factory=dict)
     resumed: bool = False
+    test_suite: TestSuiteFigures | None = None  # with `RunRequest.test_suite`
     note: str | None = None  # why a run stopped early (the cost limit)
 
     @property
@@ -167,6 +174,28 @@ class RunSession:
                 resource.close()
         self.adapter = self.driver = self.store = None
 
+    def restore_base_graph(self) -> None:
+        """Before a test-suite run: put back a base graph an interrupted earlier one left replaced by a variant."""
+        if self.request.test_suite:
+            restore_before_run(self.request.variant_server, self.request.neo4j, self._progress())
+
+    def judge_on_variants(self, result: RunResult) -> RunResult:
+        """The test-suite stage: the run's correct items judged on each of the suite's graph variants."""
+        request = self.request
+        if request.test_suite and self.store is not None:
+            result.test_suite = judge_on_variants(
+                self.store,
+                result.run_id,
+                request.limits,
+                server=request.variant_server,
+                backend=request.neo4j,
+                progress=self._progress(),
+            )
+        return result
+
+    def _progress(self):
+        return (lambda message: print(message, file=sys.stderr, flush=True)) if self.request.progress else None
+
     def check_graph(self, suite: Suite) -> str:
         """The live graph's fingerprint, refused unless it is the graph the suite was generated from."""
         self.graph = graph_state(self.driver)
@@ -186,18 +215,12 @@ class RunSession:
         store, request = self.store, self.request
         assert store is not None
         run, resumed = self._run_row(plan, adapter, graph_before)
-        run_id = run["id"]
+        run_id = run.id
         done = store.scored_item_ids(run_id)
         todo = sum(1 for _ in plan.items(done))
         if resumed:  # only now, with everything read: a resume that fails before this leaves the status as it was
-            spec_now = run["model_spec"] if isinstance(run["model_spec"], dict) else None
             store.update_run(
-                run_id,
-                status="running",
-                finished_at=None,
-                error=None,
-                **owner_fields(),
-                **({"model_spec": spec_now} if spec_now else {}),
+                run_id, status="running", finished_at=None, error=None, model_spec=run.model_spec, **owner_fields()
             )
         gen_workers = max(1, min(request.concurrency or adapter.max_concurrency, adapter.max_concurrency, 32))
         progress = Progress(todo, f"{plan.spec.name} {run_id}", enabled=request.progress)
@@ -247,7 +270,7 @@ class RunSession:
             raise store_lost(store, run_id, plan.spec.name, exc) from None
         except BaseException as exc:
             if resumed and progress.done == 0:  # a resume that judged nothing changes nothing
-                end_run(store, run_id, **{k: run[k] for k in ("status", "error", "finished_at")})
+                end_run(store, run_id, **{k: getattr(run, k) for k in ("status", "error", "finished_at")})
             else:
                 end_run(store, run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
             raise
@@ -300,7 +323,7 @@ class RunSession:
                 return None
         return fingerprint_or_none(self.driver, self.graph or GraphState(graph_before, None))
 
-    def _run_row(self, plan: RunPlan, adapter: Adapter, graph_before: str) -> tuple[dict, bool]:
+    def _run_row(self, plan: RunPlan, adapter: Adapter, graph_before: str) -> tuple[RunRecord, bool]:
         """The run to continue (`--run-id`, `--resume`) or a new one: (run row, resumed)."""
         store, request, spec = self.store, self.request, plan.spec
         assert store is not None
@@ -315,21 +338,23 @@ class RunSession:
         resumed = None
         if request.run_id:
             resumed = store.get_run(request.run_id)
-            if resumed["model"] != spec.name or resumed["suite_hash"] != suite_hash:
+            if resumed.model != spec.name or resumed.suite_hash != suite_hash:
                 raise HarnessError(
-                    f"run {resumed['id']} is of model {resumed['model']!r} on another suite or suite version; "
+                    f"run {resumed.id} is of model {resumed.model!r} on another suite or suite version; "
                     "it cannot be continued with these options"
                 )
         elif request.resume:
             resumed = store.latest_resumable(spec.name, plan.suite.name, key)
-        if resumed and resumed["graph_fingerprint"] != graph_before:
+        if resumed and resumed.graph_fingerprint != graph_before:
             raise HarnessError(
-                f"run {resumed['id']} was made on graph {resumed['graph_fingerprint'][:12]}, "
+                f"run {resumed.id} was made on graph {(resumed.graph_fingerprint or '?')[:12]}, "
                 f"Neo4j now holds {graph_before[:12]}: a run never mixes graphs"
             )
         if resumed:
             check_not_running_elsewhere(resumed)
-            resumed = {**resumed, "model_spec": spec_record}  # the same options (the key says so); the price may be new
+            resumed = dataclasses.replace(
+                resumed, model_spec=spec_record
+            )  # same options (the key says so); the price may be new
             return resumed, True
         run_id = store.create_run(
             model=spec.name,
@@ -373,7 +398,7 @@ def _plan(request: RunRequest, spec: ModelSpec, suite_name: str, extra_options: 
             items_file=request.items_file,
             item_ids=request.item_ids,
         ),
-        limits=Limits(timeout_s=request.timeout_s, row_cap=request.row_cap),
+        limits=request.limits,
         extra_options=extra,
     )
     if next(plan.items(), None) is None:
@@ -391,6 +416,7 @@ def run(request: RunRequest) -> RunResult:
         )
     plan = _plan(request, spec, request.suite)
     with RunSession(request) as session:
+        session.restore_base_graph()
         graph_before = session.check_graph(plan.suite)
         context = RunContext(
             suite=plan.suite, driver=session.driver, replay=request.replay, concurrency=request.concurrency
@@ -398,7 +424,7 @@ def run(request: RunRequest) -> RunResult:
         adapter = session.adapter = adapter_class(spec.adapter, spec.package)(spec, context)
         adapter.check()
         adapter.check_ids(plan.all_ids)
-        return session.execute(plan, adapter, graph_before)
+        return session.judge_on_variants(session.execute(plan, adapter, graph_before))
 
 
 def rescore(
@@ -407,47 +433,50 @@ def rescore(
     db_path: str | None = None,
     neo4j: str | None = None,
     progress: bool = True,
-    timeout_s: float = 10.0,
-    row_cap: int = 5000,
+    limits: Limits = DEFAULT_LIMITS,
+    test_suite: bool = False,
+    variant_server: str = "scratch",
 ) -> RunResult:
     """Judge an earlier run's stored generations again, as a new run; the model is not called."""
     with Store(db_path) as store:
         original = store.get_run(run_id)
-        if original["status"] == "running":
+        if original.status == "running":
             raise HarnessError(
-                f"run {original['id']} is still running: rescore it once it has ended "
-                f"(if its process died, `harness run --run-id {original['id']}` finishes it first)"
+                f"run {original.id} is still running: rescore it once it has ended "
+                f"(if its process died, `harness run --run-id {original.id}` finishes it first)"
             )
-        generations = {row["item_id"]: row for row in store.generations(original["id"])}
-    if original.get("imported_from"):
+        generations = {row["item_id"]: row for row in store.generations(original.id)}
+    if original.imported_from:
         raise HarnessError(
-            f"run {original['id']} was judged from recorded rows of another graph; "
+            f"run {original.id} was judged from recorded rows of another graph; "
             "import its file again (`harness results import`) instead of rescoring it"
         )
     if not generations:
-        raise HarnessError(f"run {original['id']} has no stored generations to rescore")
-    spec_data = json.loads(original["model_spec"] or "{}")
+        raise HarnessError(f"run {original.id} has no stored generations to rescore")
+    spec_data = original.model_spec
     spec = ModelSpec(
-        name=original["model"],
+        name=original.model,
         adapter=spec_data.get("adapter", "stored"),
         options=spec_data.get("options", {}),
         description=spec_data.get("description", ""),
         price=spec_data.get("price"),
     )
-    options = json.loads(original["options"] or "{}")
+    options = original.options
     request = RunRequest(
-        model=original["model"],
-        suite=original["suite_path"] or original["suite"],
-        split=original["split"] or "test",
+        model=original.model,
+        suite=original.suite_path or original.suite or "",
+        split=original.split or "test",
         limit=options.get("limit"),
         item_ids=frozenset(generations),
         db_path=db_path,
         neo4j=neo4j,
         progress=progress,
-        timeout_s=timeout_s,
-        row_cap=row_cap,
+        limits=limits,
+        test_suite=test_suite,
+        variant_server=variant_server,
     )
-    plan = _plan(request, spec, request.suite, {"rescore_of": original["id"]})
+    plan = _plan(request, spec, request.suite, {"rescore_of": original.id})
     with RunSession(request) as session:
+        session.restore_base_graph()
         graph_before = session.check_graph(plan.suite)
-        return session.execute(plan, StoredGenerations(spec, generations), graph_before)
+        return session.judge_on_variants(session.execute(plan, StoredGenerations(spec, generations), graph_before))

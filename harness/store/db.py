@@ -19,20 +19,18 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from .._util.clock import now
 from ..errors import HarnessError
 from ..redact import redact_text
 from ..text import valid_text
 from ..verdict import Verdict
 from .health import BUSY_TIMEOUT_S, open_readonly, quick_check, store_error
 from .migrations import migrations
+from .records import RESULT_COLUMNS, ResultRecord, RunRecord, TestSuiteFigures, VariantVerdict, figures_from
 
 
 def default_db_path() -> Path:
     return Path(os.environ.get("HARNESS_DB") or "results.db")
-
-
-def now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
 
 
 def new_run_id() -> str:
@@ -43,6 +41,11 @@ def new_run_id() -> str:
 
 def cypher_hash(cypher: str) -> str:
     return hashlib.sha256(cypher.encode()).hexdigest()
+
+
+# Runs a listing may pick by default: an import counts only once its last item is in (a killed or
+# interrupted import is never shown as the model's result; `--run ID` still shows it, with its status).
+WHOLE = "(imported_from is null or status = 'imported')"
 
 
 class Store:
@@ -75,7 +78,8 @@ class Store:
                     "(or restore this one from a backup)"
                 )
             self._columns = {
-                table: set(self.db[table].columns_dict) for table in ("generations", "results", "gold_cache")
+                table: set(self.db[table].columns_dict)
+                for table in ("generations", "results", "gold_cache", "variant_results")
             }
         except sqlite3.DatabaseError as exc:
             raise store_error(self.path, exc, time.monotonic() - started) from None
@@ -121,7 +125,7 @@ class Store:
     def update_run(self, run_id: str, **fields) -> None:
         self._write(lambda: self.db.table("runs").update(run_id, _jsonify(fields)))
 
-    def get_run(self, run_id: str) -> dict:
+    def get_run(self, run_id: str) -> RunRecord:
         rows = list(
             self.db.query(
                 "select * from runs where id = ? or id like ? order by id desc limit 2", [run_id, f"{run_id}%"]
@@ -131,12 +135,12 @@ class Store:
             raise HarnessError(f"no run {run_id!r} in {self.path}: see `harness report` for run ids")
         if len(rows) > 1 and rows[0]["id"] != run_id:
             raise HarnessError(f"run id prefix {run_id!r} is ambiguous in {self.path}")
-        return rows[0]
+        return RunRecord.from_row(rows[0])
 
-    def runs(self) -> list[dict]:
-        return list(self.db.query("select * from runs order by id"))
+    def runs(self) -> list[RunRecord]:
+        return [RunRecord.from_row(row) for row in self.db.query("select * from runs order by id")]
 
-    def latest_resumable(self, model: str, suite: str, options_key: str) -> dict | None:
+    def latest_resumable(self, model: str, suite: str, options_key: str) -> RunRecord | None:
         rows = list(
             self.db.query(
                 "select * from runs where model = ? and suite = ? and options_key = ? and status != 'finished' "
@@ -144,7 +148,18 @@ class Store:
                 [model, suite, options_key],
             )
         )
-        return rows[0] if rows else None
+        return RunRecord.from_row(rows[0]) if rows else None
+
+    def latest_runs(self) -> list[RunRecord]:
+        """The latest whole run of each model, whatever its status, sorted by model name."""
+        query = (
+            f"select * from runs where id in (select max(id) from runs where {WHOLE} group by model) order by model, id"
+        )
+        return [RunRecord.from_row(row) for row in self.db.query(query)]
+
+    def latest_run(self, model: str) -> RunRecord | None:
+        rows = list(self.db.query(f"select * from runs where model = ? and {WHOLE} order by id desc limit 1", [model]))
+        return RunRecord.from_row(rows[0]) if rows else None
 
     # items ------------------------------------------------------------
     def scored_item_ids(self, run_id: str) -> set[str]:
@@ -204,6 +219,26 @@ class Store:
         rows = list(self.db.query("select * from results where run_id = ? and item_id = ?", [run_id, item_id]))
         return rows[0] if rows else None
 
+    def verdicts(self, run_id: str) -> Iterator[ResultRecord]:
+        """Per-item verdicts of one run without raw output or detail (what report tables need)."""
+        query = f"select {', '.join(RESULT_COLUMNS)} from results where run_id = ? order by item_id"
+        for row in self.db.query(query, [run_id]):
+            yield ResultRecord.from_row(row)
+
+    def item_details(self, run_id: str) -> Iterator[dict]:
+        """Every stored field of one run's items, verdict and generation together."""
+        yield from self.db.query(
+            "select r.*, g.output, g.infra_error, g.finish_reason from results r left join generations g "
+            "on g.run_id = r.run_id and g.item_id = r.item_id where r.run_id = ? order by r.item_id",
+            [run_id],
+        )
+
+    def item_ids(self, run_id: str) -> list[str]:
+        return [
+            row["item_id"]
+            for row in self.db.query("select item_id from results where run_id = ? order by item_id", [run_id])
+        ]
+
     def generations(self, run_id: str) -> Iterator[dict]:
         yield from self.db.query("select * from generations where run_id = ? order by item_id", [run_id])
 
@@ -231,6 +266,60 @@ class Store:
             return None
         row = rows[0]
         return {"rows": json.loads(row["rows"]), "row_count": row["row_count"], "db_ms": row["db_ms"]}
+
+    # test-suite accuracy: verdicts on graph variants ---------------------
+    def judged_on_variants(self, run_id: str) -> set[tuple[str, str]]:
+        """(item id, variant id) pairs of the run already judged on a variant (an interrupted judging resumes)."""
+        return {
+            (row["item_id"], row["variant_id"])
+            for row in self.db.query("select item_id, variant_id from variant_results where run_id = ?", [run_id])
+        }
+
+    def record_variant_verdict(
+        self, run_id: str, item_id: str, variant_id: str, fingerprint: str, verdict: Verdict, gold: dict | None
+    ) -> None:
+        """One item's verdict on one variant (and the variant's freshly computed gold), committed together."""
+        record = {
+            "run_id": run_id,
+            "item_id": item_id,
+            "variant_id": variant_id,
+            "variant_fingerprint": fingerprint,
+            "outcome": verdict.outcome.value,
+            "match": int(bool(verdict.match)),
+            "row_count": verdict.row_count,
+            "gold_row_count": verdict.gold_row_count,
+            "error": verdict.error,
+            "created_at": now(),
+        }
+
+        def work():
+            if gold is not None:
+                self._replace("gold_cache", _gold_record(**gold))
+            self._replace("variant_results", record)
+
+        self._write(work)
+
+    def variant_verdicts(self, run_id: str) -> list[VariantVerdict]:
+        if not self.db["variant_results"].exists():  # a read-only store a migration never reached
+            return []
+        return [
+            VariantVerdict(row["item_id"], row["variant_id"], row["outcome"])
+            for row in self.db.query(
+                "select item_id, variant_id, outcome from variant_results where run_id = ? order by variant_id",
+                [run_id],
+            )
+        ]
+
+    def test_suite_figures(self, run_id: str) -> TestSuiteFigures | None:
+        """Execution and test-suite accuracy of a run judged on graph variants; None for any other run."""
+        run = self.get_run(run_id)
+        if not run.test_suite:
+            return None
+        scored = [
+            (row["item_id"], row["outcome"])
+            for row in self.db.query("select item_id, outcome from results where run_id = ? and scored = 1", [run.id])
+        ]
+        return figures_from(run.id, scored, self.variant_verdicts(run.id), run.test_suite["variants"])
 
     # ------------------------------------------------------------------
     def _write(self, work) -> None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import HarnessError
@@ -153,3 +155,12 @@ def store_error(path: Path, exc: sqlite3.DatabaseError, waited_s: float | None =
     if "not a database" in message:
         return HarnessError(f"{path} is not a harness results database ({message})")
     return HarnessError(f"{path}: {message}")
+
+
+@contextmanager
+def database_errors(path: Path) -> Iterator[None]:
+    """sqlite3's errors while reading a results database, as one line naming the file and the recovery."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        raise store_error(path, exc) from None

@@ -11,6 +11,7 @@ Listings show it as `abandoned`, and `harness run --resume` takes it over.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import os
 import socket
@@ -18,7 +19,10 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from ..graph.instance import pid_alive
+from .._util.clock import now
+from .._util.process import pid_alive
+from ..errors import HarnessError
+from .records import RunRecord
 
 HEARTBEAT_S = 10.0
 STALE_S = 120.0
@@ -35,10 +39,6 @@ def process_start(pid: int) -> str | None:
     return f"{boot}:{stat.rsplit(')', 1)[1].split()[19]}"  # field 22, counted after the command name
 
 
-def now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
-
-
 def owner_fields() -> dict:
     """The columns that make this process the run's owner (written when a run starts or resumes)."""
     pid = os.getpid()
@@ -50,32 +50,32 @@ def owner_fields() -> dict:
     }
 
 
-def owner_alive(run: dict) -> bool:
+def owner_alive(run: RunRecord) -> bool:
     """Whether the process that owns a `running` run still runs it."""
-    if not run.get("owner_pid"):
+    if not run.owner_pid:
         return False  # every run since owners were recorded has one: a row without one is left over
-    if run.get("owner_host") == socket.gethostname():
-        pid = int(run["owner_pid"])
+    if run.owner_host == socket.gethostname():
+        pid = int(run.owner_pid)
         if not pid_alive(pid):
             return False
-        started = run.get("owner_started")
+        started = run.owner_started
         return started is None or process_start(pid) in (None, started)
-    beat = run.get("heartbeat_at")
+    beat = run.heartbeat_at
     if not beat:
         return False
     age = datetime.datetime.now(datetime.timezone.utc) - datetime.datetime.fromisoformat(beat)
     return age.total_seconds() < STALE_S
 
 
-def observed(run: dict) -> dict:
-    """The run row as listings should show it: a `running` run whose owner is gone is `abandoned`."""
-    if run.get("status") == "running" and not owner_alive(run):
-        return {**run, "status": ABANDONED}
+def observed(run: RunRecord) -> RunRecord:
+    """The run as listings should show it: a `running` run whose owner is gone is `abandoned`."""
+    if run.status == "running" and not owner_alive(run):
+        return dataclasses.replace(run, status=ABANDONED)
     return run
 
 
-def describe_owner(run: dict) -> str:
-    return f"pid {run.get('owner_pid')} on {run.get('owner_host')}"
+def describe_owner(run: RunRecord) -> str:
+    return f"pid {run.owner_pid} on {run.owner_host}"
 
 
 class Heartbeat:
@@ -104,11 +104,9 @@ class Heartbeat:
                 pass  # a busy database skips one beat; STALE_S spans many
 
 
-def check_not_running_elsewhere(run: dict) -> None:
+def check_not_running_elsewhere(run: RunRecord) -> None:
     """Resuming takes a run over: refuse while its owner still runs it."""
-    if run.get("status") == "running" and owner_alive(run):
-        from ..errors import HarnessError
-
+    if run.status == "running" and owner_alive(run):
         raise HarnessError(
-            f"run {run['id']} is still running ({describe_owner(run)}): wait for it to finish, or stop that process"
+            f"run {run.id} is still running ({describe_owner(run)}): wait for it to finish, or stop that process"
         )

@@ -12,9 +12,9 @@ import json
 from importlib import resources
 from pathlib import Path
 
+from .._util.files import atomic_write
 from ..errors import InputError
 from ..outputs import check_output
-from .io import atomic_write
 from .model import open_suite
 
 FORMATS = ("sft",)

@@ -17,17 +17,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..cypher.scan import final_limit
 from ..errors import HarnessError, InputError
 from ..graph import service
 from ..graph.fingerprint import fingerprint
 from ..names import plain_name
+from .catalog import all_templates
+from .discriminating import filters_matter
 from .gold import WORKERS, GoldError, GoldRunner, expectation
 from .io import refuse_to_replace, write_suite
 from .model import SuiteItem, suites_root
-from .scan import final_limit
 from .snapshot import read_snapshot
 from .split import assign_splits, choose_holdout
-from .templates import Template, all_templates
+from .templates import Template
 from .wording import SynonymIndex, base_item, group_items, heldout_wordings, normalize_question
 
 GENERATOR_VERSION = "3"
@@ -68,8 +70,6 @@ def _sample(
 ) -> list[tuple[dict, str, dict]]:
     """Up to `count` (placeholders, cypher, gold) whose gold is non-empty and not cut by LIMIT
     (or empty, for deliberate negatives), preferring those whose every filter changes the answer."""
-    from ..testsuite.discriminating import filters_matter
-
     pool = list(candidates)
     rng.shuffle(pool)
     chosen: list[tuple[dict, str, dict]] = []

@@ -11,9 +11,9 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from ..cypher.scan import totally_ordered
 from ..judge.canonical import result_hash
 from ..judge.gold import GoldFailed, read_session, run_gold
-from .scan import totally_ordered
 
 TIMEOUT_S = 20.0
 ROW_CAP = 20000

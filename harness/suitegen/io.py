@@ -9,26 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from .._util.files import atomic_write
 from ..errors import InputError
 from .model import FAMILIES, ITEMS_FILE, MANIFEST_FILE, Suite, SuiteItem, dumps, open_suite, suites_root
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write to a temporary sibling, then rename over `path` (same file system, so atomic)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temp, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
 
 
 def items_text(items: list[SuiteItem]) -> str:

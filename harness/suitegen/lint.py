@@ -17,13 +17,13 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ..cypher.scan import final_limit, totally_ordered, with_limit
+from ..cypher.scan import problems as static_problems
 from ..graph import service
 from ..graph.fingerprint import fingerprint
-from ..testsuite.probe import TRIVIAL_QUERIES, run_untrusted_many, trivial_matches
 from .gold import WORKERS, GoldError, expectation, run_many
 from .model import MANIFEST_FILE, SuiteItem, open_suite
-from .scan import final_limit, totally_ordered, with_limit
-from .scan import problems as static_problems
+from .probe import TRIVIAL_QUERIES, run_untrusted_many, trivial_matches
 from .wording import normalize_question
 
 HARD = (

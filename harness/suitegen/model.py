@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cypher.scan import totally_ordered
 from ..errors import InputError
 from ..inputs import check_id, iter_json_lines, read_json_file, shown
-from .scan import totally_ordered
 
 ITEMS_FILE = "items.jsonl"
 MANIFEST_FILE = "manifest.json"

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .cypher import disease_matches
+from ..cypher.build import disease_matches
 from .snapshot import Snapshot
 
 # Entity kinds whose synonyms can replace the canonical name in a question.
@@ -96,10 +96,3 @@ def evidence_in_clean_diseases(snap: Snapshot):
             and (e.kind != "variant" or e.biomarker in variants)
         ):
             yield e, clean[e.disease]
-
-
-def all_templates() -> list[Template]:
-    from .templates_evidence import TEMPLATES as evidence
-    from .templates_lookup import TEMPLATES as lookup
-
-    return sorted([*lookup, *evidence], key=lambda t: (t.family, t.code))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import combinations
 
-from . import cypher as c
+from ..cypher import build as c
 from .templates import Template, clean_diseases, distinct, evidence_in_clean_diseases, unambiguous_names
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from . import cypher as c
+from ..cypher import build as c
 from .templates import Template, distinct, unambiguous_names
 
 

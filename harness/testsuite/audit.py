@@ -15,11 +15,19 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ..cypher.mutants import Mutant, drops_a_filter, mutants
 from ..graph import service
 from ..suitegen.gold import GoldError
 from ..suitegen.model import SuiteItem, open_suite
-from .mutants import Mutant, drops_a_filter, mutants
-from .probe import TRIVIAL_QUERIES, WORKERS, gold_rows, run_untrusted_many, survivors, trivial_matches, vocabulary
+from ..suitegen.probe import (
+    TRIVIAL_QUERIES,
+    WORKERS,
+    gold_rows,
+    run_untrusted_many,
+    survivors,
+    trivial_matches,
+    vocabulary,
+)
 
 
 @dataclass

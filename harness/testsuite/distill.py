@@ -16,14 +16,14 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..cypher.scan import final_limit, totally_ordered
 from ..graph.csv_source import GraphData
 from ..graph.fingerprint import fingerprint
 from ..graph.loader import load_graph
 from ..suitegen.gold import GoldError
-from ..suitegen.scan import final_limit, totally_ordered
+from ..suitegen.probe import ROW_CAP, WORKERS, gold_rows, run_untrusted_many, same_answer
 from .audit import GoldAudit
 from .equivalence import equivalence
-from .probe import ROW_CAP, WORKERS, gold_rows, run_untrusted_many, same_answer
 from .variants import make_variant
 
 VERSION = "2"  # 2: aimed families (variant i of family i mod 12, variants.FAMILY_ORDER); LIMIT-cut golds invalid

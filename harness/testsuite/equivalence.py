@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import re
 
-from ..suitegen.scan import split_top_level
-from .mutants import Mutant
-from .tokens import Token, depths, matching, next_significant, render, tokenize
+from ..cypher.mutants import Mutant
+from ..cypher.scan import split_top_level
+from ..cypher.tokens import Token, depths, matching, next_significant, render, tokenize
 
 AGGREGATES = {"COUNT", "COLLECT", "SUM", "AVG", "MIN", "MAX", "STDEV", "STDEVP", "PERCENTILECONT", "PERCENTILEDISC"}
 CLAUSE_WORDS = {"MATCH", "OPTIONAL", "WITH", "RETURN", "UNWIND", "CALL", "UNION", "ORDER", "SKIP", "LIMIT"}

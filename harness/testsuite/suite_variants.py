@@ -13,11 +13,11 @@ import json
 import time
 from pathlib import Path
 
+from .._util.files import atomic_write
 from ..errors import HarnessError, InputError
 from ..graph.csv_source import read_graph_folder
 from ..graph.fingerprint import fingerprint
 from ..graph.loader import load_graph
-from ..suitegen.io import atomic_write
 from ..suitegen.model import MANIFEST_FILE, Suite, open_suite
 from .audit import AuditReport, audit_golds
 from .distill import VERSION, distill

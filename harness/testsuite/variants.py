@@ -14,8 +14,8 @@ import csv
 import random
 from pathlib import Path
 
+from .._util.files import atomic_write
 from ..graph.csv_source import LAYOUT, LIST_SEPARATOR, GraphData
-from ..suitegen.io import atomic_write
 from .aimed import FAMILIES, evidence_key
 
 FILES = {

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..adapters.hub import sha256_file as file_sha256
+from .._util.files import sha256_file as file_sha256
+from ..adapters.llama_cpp import model_file
+from ..adapters.specs import load_spec, models_dir
 from ..errors import InputError, ModelUnavailable
 
 GGUF_MAGIC = b"GGUF"
@@ -44,9 +46,6 @@ class BaseModel:
 
 def resolve_base(name: str) -> BaseModel:
     """--base: a model spec name (llama_cpp adapter, GGUF present), a .gguf file, or a folder with config.json."""
-    from ..adapters.llama_cpp import model_file
-    from ..adapters.specs import load_spec, models_dir
-
     path = Path(name).expanduser()
     if path.is_dir():
         if not (path / "config.json").is_file():

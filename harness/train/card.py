@@ -8,7 +8,7 @@ import json
 import math
 from pathlib import Path
 
-from ..suitegen.io import atomic_write
+from .._util.files import atomic_write
 
 # Options of the base spec that describe *its* prompting: the trained model gets its own.
 PROMPTING = ("system_prompt_file", "grammar_file")

@@ -16,6 +16,9 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Annotated, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InputError
 from .data import Example
@@ -25,35 +28,59 @@ CHECKPOINT = "checkpoint.pt"
 IGNORE = -100
 
 
-@dataclass
-class Hyperparameters:
-    lora_r: int = 16
-    lora_alpha: int = 32
-    lora_dropout: float = 0.0
-    learning_rate: float = 1e-3
-    batch_size: int = 8
-    epochs: float = 1.0
-    max_steps: int | None = None  # stop here instead (a short run; the schedule still spans the epochs)
-    warmup_steps: int = 10
-    weight_decay: float = 0.0
-    grad_clip: float = 1.0
-    max_length: int = 1024  # tokens per example, prompt + answer; longer ones are an error, never cut
+Precision = Literal["auto", "fp32", "bf16", "bf16-mixed"]
+PRECISIONS: tuple[str, ...] = get_args(Precision)
+
+
+class Hyperparameters(BaseModel):
+    """Every training hyperparameter and its default: `harness train`'s options are built from these fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    lora_r: Annotated[int, Field(ge=1)] = 16
+    lora_alpha: Annotated[int, Field(ge=1)] = 32
+    lora_dropout: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    learning_rate: Annotated[float | None, Field(gt=0.0)] = (
+        None  # None: chosen from the base's size (default_learning_rate)
+    )
+    batch_size: Annotated[int, Field(ge=1)] = 8
+    epochs: Annotated[float, Field(gt=0.0)] = 1.0
+    max_steps: Annotated[int | None, Field(ge=1)] = (
+        None  # stop here instead (a short run; the schedule still spans the epochs)
+    )
+    warmup_steps: Annotated[int, Field(ge=0)] = 10
+    weight_decay: Annotated[float, Field(ge=0.0)] = 0.0
+    grad_clip: Annotated[float, Field(ge=0.0)] = 1.0
+    max_length: Annotated[int, Field(ge=16)] = (
+        1024  # tokens per example, prompt + answer; longer ones are an error, never cut
+    )
     seed: int = 0
-    precision: str = "fp32"  # "fp32", "bf16" (weights in bf16: GPU) or "bf16-mixed" (fp32 weights, bf16 matmuls)
-    save_every: int = 20
-    eval_every: int = 50
-    target_modules: tuple = TARGET_MODULES
+    # "auto" (bf16 on a GPU, fp32 on a CPU), "fp32", "bf16" (weights in bf16: GPU) or "bf16-mixed" (fp32 weights, bf16 matmuls)
+    precision: Precision = "auto"
+    save_every: Annotated[int, Field(ge=1)] = 20
+    eval_every: Annotated[int, Field(ge=1)] = 50
+    target_modules: tuple[str, ...] = TARGET_MODULES
+
+    @property
+    def peak_learning_rate(self) -> float:
+        if self.learning_rate is None:
+            raise ValueError("learning_rate is chosen from the base model's size: resolve it first (resolved())")
+        return self.learning_rate
+
+    def resolved(self, n_params: int, precision: str) -> Hyperparameters:
+        """The settings a training runs with: the learning rate chosen when not given, the precision decided."""
+        learning_rate = self.learning_rate or default_learning_rate(n_params)
+        return self.model_copy(update={"learning_rate": learning_rate, "precision": precision})
 
     def key(self) -> dict:
         """What must match for --resume (everything but where to stop and how often to save)."""
-        data = asdict(self)
-        for name in ("max_steps", "save_every", "eval_every"):
-            data.pop(name)
+        data = self.model_dump(exclude={"max_steps", "save_every", "eval_every"})
         data["target_modules"] = list(self.target_modules)
         return data
 
-
-PRECISIONS = ("auto", "fp32", "bf16", "bf16-mixed")
+    def card(self) -> dict:
+        """Every field, as the trained model's card records it."""
+        return self.model_dump() | {"target_modules": list(self.target_modules)}
 
 
 def autocast(hp: Hyperparameters, device_type: str):
@@ -122,8 +149,8 @@ def batch_indices(step: int, n: int, hp: Hyperparameters) -> list[int]:
 def learning_rate(step: int, total: int, hp: Hyperparameters) -> float:
     """Linear warm-up, then linear decay to zero at the last step."""
     if step < hp.warmup_steps:
-        return hp.learning_rate * (step + 1) / hp.warmup_steps
-    return hp.learning_rate * max(0.0, (total - step) / max(1, total - hp.warmup_steps))
+        return hp.peak_learning_rate * (step + 1) / hp.warmup_steps
+    return hp.peak_learning_rate * max(0.0, (total - step) / max(1, total - hp.warmup_steps))
 
 
 @dataclass
@@ -230,7 +257,7 @@ def run_training(model, tokenizer, train, validation, hp: Hyperparameters, folde
     train_encoded = [encode(e, tokenizer, hp.max_length) for e in train]
     val_encoded = [encode(e, tokenizer, hp.max_length) for e in validation]
     params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=hp.learning_rate, weight_decay=hp.weight_decay)
+    optimizer = torch.optim.AdamW(params, lr=hp.peak_learning_rate, weight_decay=hp.weight_decay)
     total = math.ceil(hp.epochs * math.ceil(len(train_encoded) / hp.batch_size))
     state = TrainState(total_steps=total)
     if resume and (folder / CHECKPOINT).is_file():

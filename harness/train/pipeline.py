@@ -3,31 +3,29 @@
 from __future__ import annotations
 
 import platform
-import re
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
 from ..adapters.specs import models_dir
 from ..errors import InputError, ModelUnavailable
+from ..names import plain_name
 from ..paths import cache_dir
 from .base import resolve_base
 from .card import trained_options, write_spec
 from .data import load_training_data
+from .export import export_lora, export_merged
 from .loop import (
     CHECKPOINT,
     PRECISIONS,
     Hyperparameters,
     add_lora,
     answer_tokens,
-    default_learning_rate,
     encode,
     run_training,
 )
-
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 @dataclass
@@ -38,7 +36,7 @@ class TrainRequest:
     system_prompt_file: str = "ft_system_prompt.txt"
     validation_fraction: float = 0.05
     limit: int | None = None  # only the first N train items (tests, smoke runs)
-    hyper: dict = field(default_factory=dict)  # Hyperparameters fields given on the command line
+    hyper: Hyperparameters = field(default_factory=lambda: Hyperparameters())
     resume: bool = False
     fresh: bool = False
     merge: bool = False  # export the merged model instead of a LoRA adapter
@@ -68,8 +66,7 @@ def work_folder(request: TrainRequest) -> Path:
 
 def check_request(request: TrainRequest, spec_path: Path, work: Path) -> None:
     """Everything that can be refused is refused before a model is loaded."""
-    if not NAME.match(request.name):
-        raise InputError(f"--name {request.name!r}: use letters, digits, '.', '_' and '-'")
+    plain_name(request.name, "--name")
     if spec_path.exists() and not (request.resume or request.fresh):
         raise InputError(f"{spec_path} already exists: choose another --name (or delete it, or pass --fresh)")
     if (work / CHECKPOINT).is_file() and not (request.resume or request.fresh):
@@ -100,7 +97,7 @@ def train(request: TrainRequest, log=lambda line: None) -> TrainReport:
         request.suite,
         request.system_prompt_file,
         request.validation_fraction,
-        request.hyper.get("seed", 0),
+        request.hyper.seed,
         request.limit,
     )
     require_training_packages()
@@ -112,7 +109,7 @@ def train(request: TrainRequest, log=lambda line: None) -> TrainReport:
     if request.threads:
         torch.set_num_threads(request.threads)
     gpu = torch.cuda.is_available()
-    precision = resolve_precision(request.hyper.get("precision", "auto"), gpu)
+    precision = resolve_precision(request.hyper.precision, gpu)
     dtype = torch.bfloat16 if precision == "bf16" else torch.float32
     where = torch.cuda.get_device_name() if gpu else "CPU"
     log(f"loading {base.path} ({precision} on {where})")
@@ -120,8 +117,7 @@ def train(request: TrainRequest, log=lambda line: None) -> TrainReport:
     if gpu:
         model = model.to("cuda")
     n_params = sum(p.numel() for p in model.parameters())
-    hyper = {"learning_rate": default_learning_rate(n_params), **request.hyper, "precision": precision}
-    hp = Hyperparameters(**hyper)
+    hp = request.hyper.resolved(n_params, precision)
     torch.manual_seed(hp.seed)  # LoRA's initial weights
     model = add_lora(model, hp)
     key = {"hyperparameters": hp.key(), "base_sha256": base.sha256, "train_data_sha256": data.data_hash()}
@@ -132,14 +128,10 @@ def train(request: TrainRequest, log=lambda line: None) -> TrainReport:
     started = time.perf_counter()
     if request.merge or base.kind == "hf":
         weights_path = models_dir() / f"{request.name}.gguf"
-        from .export import export_merged
-
         sha = export_merged(model, tokenizer, work, weights_path)
         weights = {"model_path": weights_path.name, "sha256": sha}
     else:
         weights_path = models_dir() / f"{request.name}.lora.gguf"
-        from .export import export_lora
-
         sha = export_lora(model, tokenizer, work, weights_path)
         weights = {"lora_path": weights_path.name, "lora_sha256": sha}
     export_s = time.perf_counter() - started
@@ -176,8 +168,7 @@ def train(request: TrainRequest, log=lambda line: None) -> TrainReport:
         "transformers": version_of("transformers"),
         "peft": version_of("peft"),
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "hyperparameters": {k: v for k, v in asdict(hp).items() if k != "target_modules"}
-        | {"target_modules": list(hp.target_modules)},
+        "hyperparameters": hp.card(),
     }
     description = (
         f"{base.name} + LoRA (r {hp.lora_r}) fine-tuned by `harness train` on suite {data.suite!r} "

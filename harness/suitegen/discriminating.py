@@ -8,8 +8,8 @@ changes the answer on the graph it is generating from.
 
 from __future__ import annotations
 
-from ..suitegen.gold import GoldError
-from .mutants import drops_a_filter, mutants
+from ..cypher.mutants import drops_a_filter, mutants
+from .gold import GoldError
 from .probe import same_answer
 
 

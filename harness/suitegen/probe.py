@@ -11,15 +11,16 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from ..cypher.build import disease_tokens
+from ..cypher.mutants import Mutant, Vocabulary
+from ..cypher.scan import totally_ordered
 from ..judge.compare import compare
 from ..judge.execute import execute_untrusted
-from ..suitegen.gold import GoldError, run_many
-from ..suitegen.scan import totally_ordered
-from .mutants import Mutant, Vocabulary
+from ..judge.limits import DEFAULT_LIMITS
+from .gold import GoldError, run_many
 
 WORKERS = 4
-TIMEOUT_S = 10.0
-ROW_CAP = 5000
+ROW_CAP = DEFAULT_LIMITS.row_cap  # a gold above the cap a model's query gets cannot be matched
 
 # Queries any model could write without reading the question: an empty answer, or every
 # name of one label. A gold such a query matches cannot tell a model from a guess.
@@ -35,8 +36,6 @@ TRIVIAL_QUERIES = {
 
 def vocabulary(driver, *, per_literal: int = 2, seed: int = 0) -> Vocabulary:
     """Names per label, effect values and disease-name tokens of the loaded graph, sorted."""
-    from ..suitegen.cypher import disease_tokens
-
     queries = {
         "Gene": "MATCH (n:Gene) RETURN n.symbol AS v",
         "Variant": "MATCH (n:Variant) RETURN n.name AS v",
@@ -72,7 +71,7 @@ def run_untrusted_many(driver, queries, workers: int = WORKERS) -> dict[str, Pro
     def run(query: str) -> tuple[str, Probe]:
         # No separate EXPLAIN: these are rewrites of trusted golds, the server still parses and plans
         # each one when it runs it, and the READ transaction refuses any write. Half the planning.
-        result = execute_untrusted(driver, query, timeout_s=TIMEOUT_S, row_cap=ROW_CAP, explain=False)
+        result = execute_untrusted(driver, query, timeout_s=DEFAULT_LIMITS.timeout_s, row_cap=ROW_CAP, explain=False)
         if result.outcome is None:
             return query, Probe(result.rows)
         return query, Probe(None, result.error, result.outcome)
