@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from ..errors import InputError
+from .errors import InputError
 
 PRICE_KEYS = ("input_per_million", "output_per_million", "per_hour")
 
