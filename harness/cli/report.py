@@ -50,8 +50,9 @@ def report(run_ids, fmt, table, output, plot_path, db_path):
     """Tables of runs (md: all tables; json: one object with every table; csv: one table, see --table;
     html: one self-contained page with every table, an item browser and the flips between runs).
 
-    Manifest, unconditional rates with 95% Wilson intervals, conditional
-    (seed-style) rates, accuracy per family, and paired McNemar tests between models."""
+    Manifest, unconditional rates with 95% clustered intervals over the items' groups (and item-level
+    Wilson), conditional (seed-style) rates, accuracy per family, paired McNemar and clustered tests
+    between models (Holm-adjusted for three or more), and cost estimates for specs with a price."""
     if fmt == "html" and table:
         raise click.UsageError("--table applies to md, csv and json; the html report has every table")
     if plot_path:

@@ -13,7 +13,7 @@ from ..suitegen import importer, io
 from ..suitegen import lint as lint_mod
 from ..testsuite import audit as audit_mod
 from ..testsuite.report import audit_text, distill_text
-from ..testsuite.suite_variants import distill_suite
+from ..testsuite.suite_variants import add_guards, distill_suite
 from .options import db_option, json_option, neo4j_option, plain_name_callback, variant_server_option
 
 
@@ -160,11 +160,29 @@ def audit(suite, split, as_json, neo4j_backend):
     "--max-variants", type=click.IntRange(1, 20), default=8, show_default=True, help="Variants to keep at most."
 )
 @click.option("--split", type=click.Choice(["test", "train", "all"]), default="test", show_default=True)
+@click.option(
+    "--guards-only",
+    is_flag=True,
+    help="Only add the filter guards (testsuite/guards.py) to the variants the manifest records, without distilling again.",
+)
 @variant_server_option
 @json_option
 @neo4j_option
-def distill(suite, graph, seed, candidates, max_variants, split, variant_server, as_json, neo4j_backend):
-    """Choose graph variants that tell each gold from its surviving mutants; record them in the manifest."""
+def distill(suite, graph, seed, candidates, max_variants, split, guards_only, variant_server, as_json, neo4j_backend):
+    """Choose graph variants that tell each gold from its surviving mutants; record them in the manifest.
+    The filter guards under which every gold stays valid are kept beside them."""
+    if guards_only:
+        added = add_guards(
+            suite, graph=graph, server=variant_server, backend=neo4j_backend, progress=lambda m: click.echo(m, err=True)
+        )
+        click.echo(
+            json.dumps(added, indent=2)
+            if as_json
+            else f"{added['suite']}: guards kept {', '.join(added['added']) or 'none'}; "
+            f"refused {', '.join(added['refused']) or 'none'}"
+        )
+        return
+
     result = distill_suite(
         suite,
         graph=graph,

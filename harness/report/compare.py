@@ -104,10 +104,17 @@ def render(c: RunComparison, fmt: str = "md") -> str:
     lines.append(
         tabulate(
             [
-                [side.label, side.run.id, str(side.n_scored), rate_cell(side.accuracy), str(side.n_infra)]
+                [
+                    side.label,
+                    side.run.id,
+                    str(side.n_scored),
+                    rate_cell(side.accuracy, clustered=True),
+                    rate_cell(side.accuracy),
+                    str(side.n_infra),
+                ]
                 for side in (c.a, c.b)
             ],
-            headers=["", "run", "n scored", "accuracy % (all scored)", "infra errors"],
+            headers=["", "run", "n scored", "accuracy % [clustered]", "accuracy % [Wilson, items]", "infra errors"],
             tablefmt="github",
             disable_numparse=True,
         )

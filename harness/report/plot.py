@@ -1,5 +1,5 @@
 """`harness report --plot FILE.png`: grouped bars (syntax, execution, accuracy) per model with
-95% Wilson whiskers and value labels, all over scored items. matplotlib is the optional
+95% clustered whiskers (report/clustered.py) and value labels, all over scored items. matplotlib is the optional
 `plot` extra and is imported only here, on use, with the non-interactive Agg backend."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def plot_summaries(summaries: list[RunSummary], path: str | Path) -> Path:
         xs, heights, lower, upper = [], [], [], []
         for position, summary in enumerate(plotted):
             rate = getattr(summary, attribute)
-            low, high = rate.ci
+            low, high = rate.cluster_ci or rate.ci
             xs.append(position + (index - 1) * width)
             heights.append(rate.pct)
             lower.append(rate.pct - low)
@@ -85,7 +85,7 @@ def plot_summaries(summaries: list[RunSummary], path: str | Path) -> Path:
     ax.set_ylim(0, 118)
     ax.set_yticks(range(0, 101, 20))
     ax.set_ylabel("% of scored items")
-    ax.set_title("Syntax, execution and accuracy per model (whiskers: 95% Wilson interval)", fontsize=10)
+    ax.set_title("Syntax, execution and accuracy per model (whiskers: 95% clustered interval over groups)", fontsize=10)
     ax.grid(axis="y", color="#dddddd", zorder=0)
     ax.spines[["top", "right"]].set_visible(False)
     ax.spines["left"].set_bounds(0, 100)

@@ -20,8 +20,11 @@ from ..graph.fingerprint import fingerprint
 from ..graph.loader import load_graph
 from ..suitegen.model import MANIFEST_FILE, Suite, open_suite
 from .audit import AuditReport, audit_golds
-from .distill import VERSION, distill
+from .distill import VERSION, distill, gold_valid
+from .guards import GUARD_INDICES
+from .probe import gold_rows
 from .server import variant_server
+from .variants import family_of, make_variant
 
 SECTION = "test_suite"
 
@@ -63,6 +66,9 @@ def distill_suite(
         result = distill(
             driver, base, golds, seed=seed, candidates=candidates, max_variants=max_variants, progress=progress
         )
+        guards, refused = guard_variants(driver, base, seed, list(golds), progress)
+        result["variants"] = [*result["variants"], *guards]
+        result["guards_refused"] = refused
     result["audit"] = {
         "totals": audit.totals(),
         "templates": audit.template_rows(),
@@ -72,6 +78,46 @@ def distill_suite(
     result["graph_source"] = None if graph is None else str(Path(graph).resolve())
     record_variants(suite, result, expected)
     return result
+
+
+def guard_variants(driver, base, seed: int, golds: list[str], progress=None) -> tuple[list[dict], list[str]]:
+    """The filter guards (guards.py) under which every gold stays valid, as manifest entries, and
+    the ids of those refused (a gold that errs, passes the row cap or is cut at its LIMIT there)."""
+    kept: list[dict] = []
+    refused: list[str] = []
+    for index in GUARD_INDICES:
+        load_graph(driver, make_variant(base, seed, index), replace=True)
+        rows = gold_rows(driver, golds)
+        valid = all(gold_valid(cypher, result) for cypher, result in rows.items())
+        entry: dict = {"id": f"v{index}", "index": index, "fingerprint": fingerprint(driver)}
+        if progress:
+            progress(f"guard {entry['id']} ({family_of(index)}): {'kept' if valid else 'refused: a gold is invalid'}")
+        if valid:
+            kept.append(entry)
+        else:
+            refused.append(entry["id"])
+    return kept, refused
+
+
+def add_guards(name: str, *, graph: str | None = None, server: str = "scratch", backend=None, progress=None) -> dict:
+    """Add the filter guards to the variants a suite's manifest records, without distilling again
+    (the recorded variants and figures stay as they are; a later `suite distill` adds them too)."""
+    suite = open_suite(name)
+    section = dict(recorded_variants(suite))
+    base = read_graph_folder(graph or section.get("graph_source"))
+    items = list(suite.items(split=None if section.get("split") == "all" else section.get("split")))
+    golds = list(dict.fromkeys(item.cypher for item in items))
+    with variant_server(server, base, section["base_fingerprint"], backend, progress) as driver:
+        if server == "scratch":
+            load_graph(driver, base, replace=True)
+        guards, refused = guard_variants(driver, base, section["seed"], golds, progress)
+    recorded = {variant["index"] for variant in section["variants"]}
+    section["variants"] = [*section["variants"], *(g for g in guards if g["index"] not in recorded)]
+    manifest = {**suite.manifest, SECTION: section}
+    atomic_write(
+        suite.folder / MANIFEST_FILE, json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
+    return {"suite": suite.name, "added": [g["id"] for g in guards], "refused": refused}
 
 
 def record_variants(suite: Suite, result: dict, base_fingerprint: str | None) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from .._util.files import atomic_write
 from ..graph.csv_source import LAYOUT, LIST_SEPARATOR, GraphData
 from .aimed import FAMILIES, evidence_key
+from .guards import GUARD_BASE, GUARDS
 
 FILES = {
     "nodes/genes.csv": "genes",
@@ -147,7 +148,10 @@ def _changed_values(data: GraphData, rng: random.Random, share: float) -> None:
 
 
 def family_of(index: int) -> str:
-    """Candidates cycle through the families: random perturbation first, then the aimed ones."""
+    """Candidates cycle through the families: random perturbation first, then the aimed ones;
+    indices from GUARD_BASE on are the filter guards (guards.py), outside that cycle."""
+    if index >= GUARD_BASE:
+        return tuple(GUARDS)[(index - GUARD_BASE) % len(GUARDS)]
     return FAMILY_ORDER[index % len(FAMILY_ORDER)]
 
 
@@ -160,6 +164,8 @@ def make_variant(base: GraphData, seed: int, index: int) -> GraphData:
     data.source = f"variant {seed}:{index} ({family}) of {base.source}"
     if family == "random":
         _random_perturbation(data, rng)
+    elif family in GUARDS:
+        GUARDS[family](data, rng)
     else:
         FAMILIES[family](data, rng)
     return data
