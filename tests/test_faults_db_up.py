@@ -31,6 +31,7 @@ def java_servers_under(home: Path) -> list[int]:
 
 
 @pytest.mark.slow
+@pytest.mark.neo4j
 def test_two_db_up_at_once_start_one_server(tmp_path):
     home = Path(os.environ["HARNESS_HOME"])
     env = {**os.environ, "HARNESS_NEO4J": "jvm"}

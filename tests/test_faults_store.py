@@ -165,6 +165,7 @@ OPENER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_first_opens_of_a_new_database_at_once_do_not_race(tmp_path):
     for attempt in range(2):
         db = tmp_path / f"new{attempt}.db"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -37,13 +38,27 @@ def worker_of(pid: int, timeout_s: float = 120) -> int:
     raise AssertionError("no worker process started")
 
 
+def run_started(db: Path, timeout_s: float = 180) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if sqlite3.connect(db).execute("select count(*) from runs").fetchone()[0]:
+                return
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("the run never started")
+
+
 def test_the_llama_worker_ends_with_its_parent(use_neo4j, tiny_gguf, tmp_path):
     models = tmp_path / "models"
     models.mkdir()
+    grammar = tmp_path / "long.gbnf"  # 20,000 letters: an answer that takes a while, whatever the weights say
+    grammar.write_text("root ::= line{200}\nline ::= [a-z]{100}\n")
     (models / "tiny.toml").write_text(
         'adapter = "llama_cpp"\n[options]\n'
         f'model_path = "{tiny_gguf}"\nsystem_prompt_file = "ft_system_prompt.txt"\n'
-        "max_tokens = 30000\nn_ctx = 32768\nn_threads = 1\n"
+        f'grammar_file = "{grammar}"\nmax_tokens = 30000\nn_ctx = 32768\nn_threads = 1\n'
     )
     env = {**os.environ, "HARNESS_MODELS_DIR": str(models), "HARNESS_DB": str(tmp_path / "r.db")}
     process = subprocess.Popen(
@@ -54,7 +69,8 @@ def test_the_llama_worker_ends_with_its_parent(use_neo4j, tiny_gguf, tmp_path):
         stderr=subprocess.DEVNULL,
     )
     worker = worker_of(process.pid)
-    time.sleep(5)  # loaded, and generating its first long answer
+    run_started(tmp_path / "r.db")  # the model loaded and checked: the first item goes out right after
+    time.sleep(3)  # generating its first (minutes-long) answer
     assert pid_alive(worker)
     process.send_signal(signal.SIGKILL)
     process.wait()
