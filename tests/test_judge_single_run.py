@@ -7,6 +7,7 @@ import pytest
 
 from harness.graph.fingerprint import fingerprint
 from harness.judge.execute import execute_untrusted, non_read_procedures
+from harness.judge.sandbox import needs_plan
 
 
 class CountingDriver:
@@ -44,17 +45,45 @@ def counting(neo4j_driver):
     return CountingDriver(neo4j_driver)
 
 
-def test_a_read_query_is_planned_then_run_once(counting):
+def test_a_read_query_without_plan_words_is_sent_once(counting):
     query = "MATCH (g:Gene {symbol: 'EGFR'}) RETURN g.symbol AS gene"
     result = execute_untrusted(counting, query)
     assert result.outcome is None and result.rows == [{"gene": "EGFR"}] and result.syntax_ok and result.exec_ok
+    assert counting.sent == [query]
+
+
+def test_a_query_with_a_plan_word_is_planned_then_run_once(counting):
+    query = "CALL db.labels() YIELD label RETURN label ORDER BY label LIMIT 1"
+    result = execute_untrusted(counting, query)
+    assert result.outcome is None and result.rows and result.syntax_ok and result.exec_ok
     assert counting.sent == ["EXPLAIN " + query, query]
 
 
-def test_a_syntax_error_is_found_by_the_plan_and_nothing_runs(counting):
+def test_a_syntax_error_is_found_by_the_single_run(counting):
     result = execute_untrusted(counting, "MATCH (g:Gene RETURN g")
     assert result.outcome == "syntax_error" and result.error_class == "Neo.ClientError.Statement.SyntaxError"
-    assert not result.syntax_ok and counting.sent == ["EXPLAIN MATCH (g:Gene RETURN g"]
+    assert not result.syntax_ok and len(counting.sent) == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "MATCH (g:Gene) RETURN g // LOAD CSV in a comment",
+        "MATCH (g:Gene {symbol: 'call'}) RETURN g",
+        "MATCH (`use`:Gene) RETURN `use`.symbol",
+        "LOAD/**/CSV FROM 'http://x' AS r RETURN r",
+        "match (g:Gene) with g limit 1 cAlL { with g return 1 as x } return x",
+    ],
+)
+def test_any_plan_word_anywhere_asks_for_the_plan(query):
+    assert needs_plan(query)
+
+
+@pytest.mark.parametrize(
+    "query", ["MATCH (g:Gene) RETURN g.symbol", "MATCH (d:Disease)-[:CAUSES]->(x) RETURN x.used, d.uses"]
+)
+def test_queries_without_plan_words_cannot_plan_to_a_refused_operator(query):
+    assert not needs_plan(query)
 
 
 @pytest.mark.parametrize(

@@ -146,10 +146,11 @@ def test_commands_and_non_read_procedures_are_refused_however_spelt(neo4j_driver
 def test_comments_do_not_change_a_verdict(neo4j_driver, prefix):
     gold = "MATCH (g:Gene) RETURN g.symbol AS symbol ORDER BY symbol LIMIT 3"
     rows = [record.data() for record in neo4j_driver.execute_query(gold).records]
+    comment = prefix.replace("Here it is:\n", "")  # inside a fence: the comment only, no prose
     for raw in (
         prefix + gold,
-        prefix + gold.replace(" RETURN", " /* inside */ RETURN"),
-        f"```cypher\n{prefix}{gold}\n```",
+        prefix + gold.replace(" RETURN", " /* inside */\n\n RETURN"),
+        f"```cypher\n{comment}{gold}\n```",
     ):
         verdict = judge_output(neo4j_driver, raw, rows, ordered=True, timeout_s=10, row_cap=100, gold_query=gold)
         assert verdict.outcome.value == "correct", (raw, verdict.outcome, verdict.error)

@@ -14,7 +14,7 @@ from .instance import Neo4jInstance
 
 # The driver logs each dead connection at ERROR on stderr; the harness reports them as one line itself.
 logging.getLogger("neo4j").setLevel(logging.CRITICAL)
-PROBE_S = 5.0  # how long a server may take to answer a probe before it counts as not answering
+PROBE_S = 10.0  # how long a server may take to answer a probe before it counts as not answering
 
 
 def one_line(exc: Exception) -> str:

@@ -22,6 +22,7 @@ from .version import NEO4J_VERSION
 BACKENDS = ("auto", "uri", "docker", "jvm")
 BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 READY_MARK = "HARNESS_NEO4J_READY"
+WEDGED_AFTER_S = 30.0  # a recorded server alive but silent this long is restarted by `db up`
 
 
 def backend_option(option: str | None) -> str:
@@ -211,7 +212,7 @@ def up(option: str | None, settings: jvm.ServerSettings | None = None) -> tuple[
 def _up(option: str | None, settings: jvm.ServerSettings | None) -> tuple[Neo4jInstance, bool]:
     existing = load_record()
     if existing and is_alive(existing):
-        if answers(existing):
+        if answers(existing, WEDGED_AFTER_S):
             return existing, True
         restart(existing)  # alive but wedged (stopped, out of memory): the same data, a new process
         return existing, False

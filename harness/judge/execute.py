@@ -26,6 +26,7 @@ from .sandbox import (
     READ_ONLY_QUERY_TYPES,
     ProcedureGuard,
     home_database,
+    needs_plan,
     non_read_procedures,
     plan_refusal,
     switched_database,
@@ -184,18 +185,21 @@ def execute_untrusted(
     database: str | None = None,
     explain: bool = True,
 ) -> Execution:
-    """Plan `query` (EXPLAIN), then run it safely, once. `explain=False` skips the plan: only for trusted gold queries."""
+    """Plan `query` (EXPLAIN) where the plan could refuse it, then run it safely, once.
+
+    `explain=False` skips the plan and the query-type check: only for trusted gold queries."""
     result = Execution()
     refusal = text_refusal(driver, query, database)
     if refusal:
         result.outcome = "forbidden"
         result.error_class, result.error = refusal
         return result
-    if explain:
+    planned = explain and needs_plan(query)
+    if planned:
         guard, home = non_read_procedures(driver, database), home_database(driver, database)
     with driver.session(database=database, default_access_mode=READ_ACCESS, fetch_size=500) as session:
-        # 1. syntax and sandbox: the server's plan, nothing runs
-        if explain and not _explain_in(session, query, result, guard, home):
+        # 1. sandbox: the server's plan, nothing runs (only when it could refuse: sandbox.needs_plan)
+        if planned and not _explain_in(session, query, result, guard, home):
             return result
         started = time.perf_counter()
         # 2. run: the server checks access again before answering the RUN request
@@ -204,7 +208,7 @@ def execute_untrusted(
         except Exception as exc:  # every failure here is classified, none escapes
             code = _code(exc)
             _fail(result, exc, "run" if code in RUN_ONLY_CODES else "explain", started, timeout_s)
-            if code in RUN_ONLY_CODES and not explain:
+            if code in RUN_ONLY_CODES and not planned:
                 result.warnings = _plan_warnings(session, query)
             return result
         result.syntax_ok = True
@@ -226,7 +230,7 @@ def execute_untrusted(
             summary = records.consume()
         except Exception as exc:
             _fail(result, exc, "run", started, timeout_s)
-            if not explain:
+            if not planned:
                 result.warnings = _plan_warnings(session, query)
             return result
     result.db_ms += _server_ms(summary)

@@ -10,6 +10,12 @@ is the parser's own result. A query is refused when its plan holds
 - an operator on another database than the session's (`USE other ...`),
 or when its query type is not read-only. The text checks (`FORBIDDEN_TEXT`, `ProcedureGuard`)
 remain as a cheap first filter that spares the server a round trip for the obvious cases.
+
+The plan is asked for only when it could refuse something: each refused operator needs one of the
+keywords LOAD, CALL, SHOW, TERMINATE or USE in the query, and a Cypher keyword is one ASCII token
+that no comment, blank or escape can split. A query whose text holds none of these words anywhere
+(comments and strings included) cannot plan to one of them, so it runs without an EXPLAIN first
+(`needs_plan`); READ access mode still refuses its writes when it runs.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from .extract import ADMIN_COMMAND
 
 FORBIDDEN_TEXT = re.compile(r"\bLOAD\s+CSV\b|^\s*" + ADMIN_COMMAND, re.IGNORECASE | re.MULTILINE)
 READ_ONLY_QUERY_TYPES = ("r",)
+# the keywords without which no plan holds a refused operator (LoadCSV, ProcedureCall, Show*, Terminate*, USE)
+PLAN_WORDS = re.compile(r"(?<![A-Za-z0-9_$])(LOAD|CALL|SHOW|TERMINATE|USE)(?![A-Za-z0-9_$])", re.IGNORECASE)
 COMMAND_OPERATORS = ("Show", "Terminate", "Create", "Drop", "Alter", "Grant", "Deny", "Revoke", "Enable", "Start")
 # Neo4j 5.26 Community's procedures that are not READ mode (SHOW PROCEDURES); the server's own list is added
 NON_READ_PROCEDURES = frozenset(
@@ -111,6 +119,11 @@ def non_read_procedures(driver, database: str | None = None) -> ProcedureGuard:
                 pass  # no privilege to list procedures: the built-in list still applies
             guard = _guards[driver] = ProcedureGuard.of(names)
     return guard
+
+
+def needs_plan(query: str) -> bool:
+    """Whether the server's plan could refuse `query`: it holds one of PLAN_WORDS, anywhere."""
+    return PLAN_WORDS.search(query) is not None
 
 
 def text_refusal(driver, query: str, database: str | None) -> tuple[str, str] | None:
