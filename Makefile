@@ -70,7 +70,7 @@ test: install-train tools browser lint
 	$(BIN)/python -m pytest -q
 	$(MAKE) mutation
 
-# The mutation check on the judge's comparison and the statistics (docs/nightly.md): mutmut with the fast
+# The mutation check on the judge's comparison and the statistics (docs/guide/nightly.md): mutmut with the fast
 # tests that exercise them; lists the surviving mutants and fails under the kill-rate floor (percent).
 MUTATION_FLOOR ?= 90
 mutation: install

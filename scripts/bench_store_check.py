@@ -1,4 +1,4 @@
-"""How long the integrity check costs when a results database is opened (docs/troubleshooting.md).
+"""How long the integrity check costs when a results database is opened (docs/guide/troubleshooting.md).
 
 Builds RUNS runs of ITEMS items each (default 5 x 20,000) in a scratch database, then times
 `PRAGMA quick_check`, `PRAGMA integrity_check` and opening a `Store` (which runs one of them).

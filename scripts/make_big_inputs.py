@@ -1,4 +1,4 @@
-"""Write the large inputs docs/inputs.md measures memory on (nothing here is committed output).
+"""Write the large inputs docs/guide/inputs.md measures memory on (nothing here is committed output).
 
     python scripts/make_big_inputs.py rows OUT.jsonl [ROWS]     one recorded item, ROWS rows each side
     python scripts/make_big_inputs.py suite OUT_FOLDER [ITEMS]  a suite of ITEMS items (demo items, new ids)

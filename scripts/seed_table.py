@@ -1,7 +1,7 @@
-"""Re-create docs/seed_table.md: the seed's table, re-scored by the harness from OncoGraph's own files.
+"""Re-create docs/guide/seed-table.md: the seed's table, re-scored by the harness from OncoGraph's own files.
 
     harness db up                       # any Neo4j 5: the import EXPLAINs generated queries on it
-    python scripts/seed_table.py PATH/TO/OncoGraph-files [--out docs/seed_table.md] [--db seed.db]
+    python scripts/seed_table.py PATH/TO/OncoGraph-files [--out docs/guide/seed-table.md] [--db seed.db]
 
 PATH holds OncoGraph's published files as in `ib565/OncoGraph-Engine` (commit 2b75491):
 `splits/test_sample.jsonl` and, per model, `results/<model>_checkpoint.jsonl`, `_summary.csv`,

@@ -22,7 +22,7 @@ from .report_fixtures import add_run, outcomes
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / ".github" / "workflows" / "nightly.yml"
-# The allowances the budget adds to the requests (docs/nightly.md): estimates for a hosted runner.
+# The allowances the budget adds to the requests (docs/guide/nightly.md): estimates for a hosted runner.
 SETUP_MINUTES, WRAP_UP_MINUTES, RETRY_MARGIN = 10, 3, 0.25
 
 

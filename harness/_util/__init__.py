@@ -1,1 +1,1 @@
-"""The bottom floor: small utilities with no project imports, usable from every layer (docs/layers.md)."""
+"""The bottom floor: small utilities with no project imports, usable from every layer (docs/ARCHITECTURE.md, "Layers")."""

@@ -19,10 +19,10 @@ from ..graph.csv_source import read_graph_folder
 from ..graph.fingerprint import fingerprint
 from ..graph.loader import load_graph
 from ..suitegen.model import MANIFEST_FILE, Suite, open_suite
+from ..suitegen.probe import gold_rows
 from .audit import AuditReport, audit_golds
 from .distill import VERSION, distill, gold_valid
 from .guards import GUARD_INDICES
-from .probe import gold_rows
 from .server import variant_server
 from .variants import family_of, make_variant
 
