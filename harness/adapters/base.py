@@ -51,6 +51,9 @@ class ModelSpec:
     options: dict = field(default_factory=dict)
     path: str | None = None  # the TOML file, if any
     description: str = ""
+    resources: dict = field(
+        default_factory=dict
+    )  # [resources]: what each Ray replica asks for (runner/ray_replicas.py)
 
 
 @dataclass

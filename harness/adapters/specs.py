@@ -5,6 +5,9 @@
     [options]
     model_path = "models/qwen3-4b-ft-oncograph-q8_0.gguf"
 
+A `[resources]` table says what each replica asks a Ray cluster for under `harness run --ray`
+(`num_cpus`, `num_gpus`, `memory` in bytes, or any custom resource name: a number >= 0 each).
+
 A `[card]` table (written by `harness train`: base, suite, data hash, hyperparameters) is
 documentation for people and tools; adapters never read it.
 
@@ -53,13 +56,26 @@ def read_spec_file(path: Path) -> ModelSpec:
     options = data.get("options", {})
     if not isinstance(options, dict):
         raise InputError(f"{path}: [options] must be a table")
-    extra = {k: v for k, v in data.items() if k not in ("adapter", "options", "description", "card")}
+    extra = {k: v for k, v in data.items() if k not in ("adapter", "options", "description", "card", "resources")}
     if extra:
         raise InputError(f"{path}: unknown key(s) {', '.join(sorted(extra))} (put adapter options under [options])")
     description = data.get("description", "")
     if not isinstance(description, str):
         raise InputError(f"{path}: `description` must be a string")
-    spec = ModelSpec(name=path.stem, adapter=adapter, options=dict(options), path=str(path), description=description)
+    resources = data.get("resources", {})
+    if not isinstance(resources, dict):
+        raise InputError(f"{path}: [resources] must be a table")
+    for key, value in resources.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise InputError(f"{path}: resource `{key}` must be a number >= 0, not {value!r}")
+    spec = ModelSpec(
+        name=path.stem,
+        adapter=adapter,
+        options=dict(options),
+        path=str(path),
+        description=description,
+        resources=dict(resources),
+    )
     validate_options(adapter_class(adapter).Options, spec.options, str(path))
     return spec
 

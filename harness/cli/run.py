@@ -84,6 +84,27 @@ def _report(summary) -> None:
     "--row-cap", type=click.IntRange(min=1), default=5000, show_default=True, help="Rows beyond this are too_many_rows."
 )
 @click.option("--replay", type=click.Path(dir_okay=False), default=None, help="JSONL outputs for --model replay.")
+@click.option(
+    "--shard",
+    default=None,
+    metavar="I/N",
+    help="Only shard I of N: a fixed, disjoint part of the items (merge the parts with `harness results merge`).",
+)
+@click.option(
+    "--ray",
+    "ray_address",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[ADDRESS]",
+    help="Generate on a Ray cluster: ADDRESS, else $RAY_ADDRESS, else the local one (needs the [ray] extra).",
+)
+@click.option(
+    "--replicas",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --ray: copies of the model, each asking the cluster for the spec's [resources] (default 1).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @test_suite_option
 @variant_server_option
@@ -104,6 +125,9 @@ def run_command(
     timeout_s,
     row_cap,
     replay,
+    shard,
+    ray_address,
+    replicas,
     quiet,
     test_suite,
     variant_server,
@@ -115,6 +139,8 @@ def run_command(
         raise click.UsageError("--resume and --run-id are mutually exclusive")
     if replay and model != "replay":
         raise click.UsageError("--replay goes with --model replay")
+    if replicas is not None and ray_address is None:
+        raise click.UsageError("--replicas goes with --ray")
     request = RunRequest(
         model=model,
         suite=suite,
@@ -133,6 +159,9 @@ def run_command(
         db_path=db_path,
         neo4j=neo4j_backend,
         progress=not quiet,
+        shard=shard,
+        ray=ray_address,
+        replicas=replicas or 1,
     )
     _report(_evaluate(lambda: run(request), test_suite, variant_server, db_path, neo4j_backend, quiet))
 

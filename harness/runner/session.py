@@ -25,11 +25,12 @@ from ..store.db import now
 from ..store.liveness import Heartbeat, check_not_running_elsewhere, owner_fields
 from ..suitegen.model import Suite, open_suite
 from ..verdict import Outcome
-from .guard import Neo4jBreaker, Neo4jLost, end_run, fingerprint_or_none, resume_hint
+from .guard import GenerationLost, Neo4jBreaker, Neo4jLost, end_run, fingerprint_or_none, resume_hint
 from .metadata import HARNESS_VERSION, git_commit, host, options_key
 from .pipeline import Limits, run_items
 from .progress import Progress
 from .selection import Selection, select
+from .shards import parse_shard
 from .workers import judge_workers
 
 
@@ -57,6 +58,27 @@ class RunRequest:
     db_path: str | None = None
     neo4j: str | None = None
     progress: bool = True
+    shard: str | None = None  # --shard I/N: a deterministic part of the items (runner/shards.py)
+    ray: str | None = None  # --ray [ADDRESS]: generate on a Ray cluster ("" = $RAY_ADDRESS or a local one)
+    replicas: int = 1  # --replicas: Ray actors holding the model
+
+    def resume_command(self) -> str:
+        """The command that continues this run: the options that pick it, and where it generates."""
+        parts = ["harness run", f"--model {self.model}"]
+        if self.suite != "demo":
+            parts.append(f"--suite {self.suite}")
+        if self.split != "test":
+            parts.append(f"--split {self.split}")
+        for flag, value in (("--limit", self.limit), ("--sample", self.sample), ("--items", self.items_file)):
+            if value is not None:
+                parts.append(f"{flag} {value}")
+        if self.sample is not None:
+            parts.append(f"--seed {self.seed}")
+        if self.shard:
+            parts.append(f"--shard {self.shard}")
+        if self.ray is not None:
+            parts += [f"--ray {self.ray}" if self.ray else "--ray", f"--replicas {self.replicas}"]
+        return " ".join([*parts, "--resume"])
 
 
 @dataclass
@@ -211,6 +233,11 @@ class RunSession:
         except Neo4jLost as exc:
             end_run(store, run_id, status="interrupted", error=str(exc))
             raise Neo4jLost(resume_hint(run_id, plan.spec.name, uri)) from None
+        except GenerationLost as exc:  # every Ray replica gone: nothing recorded for the items in flight
+            end_run(store, run_id, status="interrupted", error=str(exc))
+            raise GenerationLost(
+                f"run {run_id} interrupted: {exc}; continue it with `{request.resume_command()}`"
+            ) from None
         except BaseException as exc:
             end_run(store, run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
             raise
@@ -319,6 +346,7 @@ def _plan(request: RunRequest, spec: ModelSpec, suite_name: str, extra_options: 
             seed=request.seed,
             items_file=request.items_file,
             item_ids=request.item_ids,
+            shard=parse_shard(request.shard) if request.shard else None,
         ),
         limits=Limits(timeout_s=request.timeout_s, row_cap=request.row_cap),
         extra_options=extra,
@@ -337,10 +365,21 @@ def run(request: RunRequest) -> RunResult:
         context = RunContext(
             suite=plan.suite, driver=session.driver, replay=request.replay, concurrency=request.concurrency
         )
-        adapter = session.adapter = adapter_class(spec.adapter)(spec, context)
+        adapter = session.adapter = _adapter(request, spec, context)
         adapter.check()
         adapter.check_ids({item.id for item in plan.all_items})
         return session.execute(plan, adapter, graph_before)
+
+
+def _adapter(request: RunRequest, spec: ModelSpec, context: RunContext) -> Adapter:
+    """The model's adapter in this process, or its replicas on a Ray cluster (`--ray`; only then is Ray imported)."""
+    if request.ray is None:
+        return adapter_class(spec.adapter)(spec, context)
+    try:
+        from .ray_replicas import RayReplicas
+    except ImportError:
+        raise InputError("--ray needs Ray: pip install 'oncograph-harness[ray]'") from None
+    return RayReplicas(spec, context, request.replicas, request.ray or None)
 
 
 def rescore(
