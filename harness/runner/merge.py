@@ -5,7 +5,7 @@ results database; merging is only meaningful when they are parts of the same run
 (one line) shards of different suites, models, options, graphs or harness versions, shards whose
 items overlap, a missing shard, and a shard that is still running or did not finish. The merged
 run records the unsharded options (so its options key is the unsharded run's) and the shards it
-came from (`adapter_info.merged_from`); its rows are the shards' rows, unchanged.
+came from (`merged_from`); its rows are the shards' rows, unchanged.
 """
 
 from __future__ import annotations
@@ -132,10 +132,7 @@ def _write(shards: list[ShardRun], target: Path) -> Merged:
     first = shards[0].run
     options = shards[0].options
     spec_record = json.loads(first["model_spec"] or "{}")
-    adapter_info = json.loads(first["adapter_info"] or "{}")
-    adapter_info["merged_from"] = [
-        {"shard": f"{s.index}/{s.count}", "run_id": s.run["id"], "db": str(s.path)} for s in shards
-    ]
+    merged_from = [{"shard": f"{s.index}/{s.count}", "run_id": s.run["id"], "db": str(s.path)} for s in shards]
     afters = {s.run["fingerprint_after"] for s in shards}
     status = max((s.run["status"] for s in shards), key=MERGEABLE_STATUS.__getitem__)
     with Store(target) as out:
@@ -153,7 +150,8 @@ def _write(shards: list[ShardRun], target: Path) -> Merged:
             options_key=options_key(spec_record, first["suite_hash"], options),
             options=options,
             model_spec=spec_record,
-            adapter_info=adapter_info,
+            adapter_info=json.loads(first["adapter_info"] or "{}"),
+            merged_from=merged_from,
             n_planned=sum(s.run["n_planned"] or 0 for s in shards),
             test_suite=first.get("test_suite"),
         )

@@ -150,3 +150,9 @@ def add_run_owner_and_heartbeat(db):
     """Who runs a run (host, pid, process start time) and when it last showed signs of life."""
     for column, kind in (("owner_host", str), ("owner_pid", int), ("owner_started", str), ("heartbeat_at", str)):
         db["runs"].add_column(column, kind)
+
+
+@migrations()
+def add_run_merged_from(db):
+    """Runs made by `harness results merge`: the shard runs they came from (shard, run id, database)."""
+    db["runs"].add_column("merged_from", str)
