@@ -181,9 +181,9 @@ def _copy_rows(shard: ShardRun, out: Store, run_id: str) -> None:
                 for row in source.query(f"select * from [{table}] where run_id = ?", [shard.run["id"]])
             ]
             if rows:
-                out.db[table].insert_all(rows, replace=True)
+                out.db.table(table).insert_all(rows, replace=True)
         gold = list(
             source.query("select * from gold_cache where graph_fingerprint = ?", [shard.run["graph_fingerprint"]])
         )
         if gold:
-            out.db["gold_cache"].insert_all(gold, replace=True)
+            out.db.table("gold_cache").insert_all(gold, replace=True)

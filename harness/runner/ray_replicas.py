@@ -25,6 +25,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import ray
 from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
@@ -62,7 +63,6 @@ def replica_resources(spec: ModelSpec) -> dict:
     return options
 
 
-@ray.remote(num_cpus=0)
 class RateBudget:
     """One request budget for every replica: start times spaced 60/rpm seconds apart, cluster-wide.
 
@@ -80,6 +80,9 @@ class RateBudget:
         if start > now:
             await asyncio.sleep(start - now)
         return start - now
+
+
+RemoteRateBudget: Any = ray.remote(num_cpus=0)(RateBudget)
 
 
 class SharedRateLimiter:
@@ -108,10 +111,13 @@ class Replica:
         context = ray.get_runtime_context()
         return {"describe": self.adapter.describe(), "node_id": context.get_node_id(), "pid": os.getpid()}
 
-    def generate(self, item: SuiteItem) -> Generation:
+    def generate(self, item: SuiteItem) -> tuple[Generation, float]:
+        """The generation, and the seconds it took here (the driver's round trip less this is Ray's cost)."""
         from .pipeline import timed_generate
 
-        return timed_generate(self.adapter, item)
+        started = time.perf_counter()
+        generation = timed_generate(self.adapter, item)
+        return generation, time.perf_counter() - started
 
     def close(self) -> None:
         self.adapter.close()
@@ -170,8 +176,8 @@ class RayReplicas(Adapter):
         self.max_concurrency = replicas * self.slots
         self.resources = replica_resources(spec)
         rpm = spec.options.get("rpm") if getattr(self.local, "limiter", None) is not None else None
-        self.budget = (
-            RateBudget.options(name=f"harness-rate-{spec.name}-{uuid.uuid4().hex[:8]}").remote(float(rpm))
+        self.budget: Any = (
+            RemoteRateBudget.options(name=f"harness-rate-{spec.name}-{uuid.uuid4().hex[:8]}").remote(float(rpm))
             if rpm
             else None
         )
@@ -184,7 +190,7 @@ class RayReplicas(Adapter):
             **self.resources,
         )
         args = (_spec_fields(spec), str(suite.folder.resolve()) if suite else None, context.replay, self.budget)
-        self.actors = [actor.remote(*args) for _ in range(replicas)]
+        self.actors: list[Any] = [actor.remote(*args) for _ in range(replicas)]
         self.placement: list[dict] = []
         self._free: queue.SimpleQueue[tuple[int, int]] = queue.SimpleQueue()  # (replica, epoch) per free slot
         self._epoch = [0] * replicas
@@ -304,8 +310,9 @@ class RayReplicas(Adapter):
     def generate(self, item: SuiteItem) -> Generation:
         while True:
             index, epoch = self._take()
+            started = time.perf_counter()
             try:
-                generation = ray.get(self.actors[index].generate.remote(item))
+                generation, replica_s = ray.get(self.actors[index].generate.remote(item))
             except RayActorError as exc:  # the replica or its node died: the item goes to another replica
                 self._replica_died(index, epoch, exc)
                 continue
@@ -314,6 +321,8 @@ class RayReplicas(Adapter):
                 cause = exc.cause
                 raise cause if isinstance(cause, RunAborted) else RunAborted(str(cause)) from None
             self._release(index, epoch)
+            overhead_ms = (time.perf_counter() - started - replica_s) * 1000
+            generation.meta["ray"] = {"replica": index + 1, "overhead_ms": round(overhead_ms, 2)}
             return generation
 
     def _lost_line(self) -> str:
