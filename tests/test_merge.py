@@ -31,8 +31,12 @@ def report(db) -> list[dict]:
     return strip(rows)
 
 
+MEASURED = ("latency_median_ms", "latency_p95_ms", "tokens_per_s", "load_s")  # timings: no two real runs share them
+
+
 def strip(value):
-    volatile = ("run_id", "run", "label", "started_at", "finished_at", "id", "duration_s", "wall_s")
+    """The report without what differs between any two runs of the same items: ids, times, labels, timings."""
+    volatile = ("run_id", "run", "label", "started_at", "finished_at", "id", *MEASURED)
     if isinstance(value, dict):
         return {k: strip(v) for k, v in value.items() if k not in volatile}
     if isinstance(value, list):
