@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -43,6 +44,7 @@ class Node:
     def __init__(self, name: str, process: subprocess.Popen, log: Path):
         self.name, self.process, self.log = name, process, log
         self.seen: set[int] = {process.pid}
+        self.killed = False
 
     def processes(self) -> set[int]:
         """Every live process of this node: its process group and whatever descends from its `ray start`."""
@@ -60,6 +62,7 @@ class Node:
 
     def kill(self) -> None:
         """SIGKILL to the node's group and to each process it started: the node is gone at once."""
+        self.killed = True
         pids = self.processes()
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
@@ -116,10 +119,15 @@ class LocalCluster:
             ],
         )
         self.wait_for_nodes(1)
-        second_resources = json.dumps({self.replica_resource: 1, "second_node": 1})
-        self._start("second", ["--address", self.address, "--resources", second_resources])
-        self.wait_for_nodes(2)
+        self.start_second()
         return self
+
+    def start_second(self) -> Node:
+        """The second node (again, after `kill_node`: a new node with the same resources)."""
+        second_resources = json.dumps({self.replica_resource: 1, "second_node": 1})
+        node = self._start("second", ["--address", self.address, "--resources", second_resources])
+        self.wait_for_nodes(sum(1 for n in self.nodes if n.process.poll() is None))
+        return node
 
     def alive_nodes(self) -> int:
         probe = (
@@ -135,7 +143,7 @@ class LocalCluster:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             for node in self.nodes:
-                if node.process.poll() is not None:
+                if node.process.poll() is not None and not node.killed:
                     raise RuntimeError(f"ray node {node.name} exited: {node.log.read_text()[-2000:]}")
             if self.alive_nodes() >= count:
                 return
@@ -145,12 +153,16 @@ class LocalCluster:
     def kill_node(self, index: int) -> None:
         self.nodes[index].kill()
 
+    def alive(self) -> list[Node]:
+        return [node for node in self.nodes if not node.killed]
+
     def pids(self) -> set[int]:
         return set().union(*(node.processes() for node in self.nodes)) if self.nodes else set()
 
     def stop(self) -> None:
         for node in reversed(self.nodes):
             node.kill()
+        shutil.rmtree(self.temp, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -223,6 +223,43 @@ def test_the_second_node_killed_mid_run_loses_no_item_and_judges_none_twice(env,
     assert store_runs(db)[0]["status"] == "finished"
 
 
+def test_with_no_replica_left_the_run_ends_interrupted_with_the_resume_line_and_resume_finishes(env, cluster, tmp_path):
+    """One gemini replica that only the second node can hold: that node killed, nothing can run any more."""
+    if len(cluster.alive()) < 2:
+        cluster.start_second()
+    stub = StubGemini()
+    stub.delay_s = 0.3
+    try:
+        models = tmp_path / "models"
+        models.mkdir()
+        (models / "g.toml").write_text(
+            'adapter = "gemini"\n[options]\nmodel = "gemini-test"\nmode = "single_step"\n'
+            f'base_url = "{stub.url}"\nrpm = 0\nmax_concurrency = 1\n[resources]\nnum_cpus = 0\nsecond_node = 1\n'
+        )
+        run_env = {**env, "HARNESS_MODELS_DIR": str(models), "GEMINI_API_KEY": KEY, "HARNESS_RAY_RECOVER_WAIT_S": "5"}
+        db = tmp_path / "lost.db"
+        args = ["run", "--model", "g", *SAMPLE, "--db", db, "--ray", cluster.address, "--replicas", "1"]
+        process = subprocess.Popen(
+            [*HARNESS, *map(str, args)], env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        wait_for_results(db, 3, process)
+        cluster.alive()[-1].kill()
+        _, stderr = process.communicate(timeout=RUN_TIMEOUT_S)
+        errors = [line for line in stderr.splitlines() if line.startswith("Error: ")]
+        assert process.returncode == 1 and len(errors) == 1 and "Traceback" not in stderr, stderr[-3000:]
+        assert "every Ray replica of 'g' is gone" in errors[0] and "--ray" in errors[0], errors[0]
+        assert errors[0].endswith("--replicas 1 --resume`"), errors[0]
+        assert store_runs(db)[0]["status"] == "interrupted"
+        cluster.start_second()
+        harness(run_env, *args, "--resume")
+    finally:
+        stub.close()
+    run = store_runs(db)[0]
+    results = rows(db, run["id"])
+    assert run["status"] == "finished" and len(results) == 24
+    assert all(attempts == 1 for *_, attempts in results.values())  # nothing was recorded for the lost items
+
+
 def test_the_cluster_fixture_stops_every_process_it_started_even_when_a_test_fails():
     _require_cluster_support()
     started: set[int] = set()

@@ -37,7 +37,7 @@ from ..suitegen.model import SuiteItem, open_suite
 from .guard import GenerationLost
 
 MAX_RESTARTS = 3  # Ray restarts a dead replica this often (where the cluster has room) before giving it up
-RECOVER_WAIT_S = 60.0  # with no replica up, how long to wait for one to come back before the run stops
+RECOVER_WAIT_S = 60.0  # with no replica up, how long to wait for one to come back ($HARNESS_RAY_RECOVER_WAIT_S)
 READY_TIMEOUT_S = 900.0  # replicas load their model before the first item (a large GGUF takes minutes)
 POLL_S = 0.2
 FORWARDED_ENV = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
@@ -47,6 +47,10 @@ DEFAULT_RESOURCES = {
     "gemini": {"num_cpus": 0},  # a network client: waits, does not compute
     "endpoint": {"num_cpus": 0},
 }
+
+
+def recover_wait_s() -> float:
+    return float(os.environ.get("HARNESS_RAY_RECOVER_WAIT_S") or RECOVER_WAIT_S)
 
 
 def replica_resources(spec: ModelSpec) -> dict:
@@ -269,7 +273,7 @@ class RayReplicas(Adapter):
                 waiting_since = None
                 continue
             waiting_since = waiting_since or time.monotonic()
-            if not self._probes or time.monotonic() - waiting_since > RECOVER_WAIT_S:
+            if not self._probes or time.monotonic() - waiting_since > recover_wait_s():
                 raise GenerationLost(self._lost_line())
 
     def _collect_probes(self) -> None:
