@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import os
 import queue
+import socket
 import threading
 import time
 import uuid
@@ -40,6 +41,7 @@ MAX_RESTARTS = 3  # Ray restarts a dead replica this often (where the cluster ha
 RECOVER_WAIT_S = 60.0  # with no replica up, how long to wait for one to come back ($HARNESS_RAY_RECOVER_WAIT_S)
 READY_TIMEOUT_S = 900.0  # replicas load their model before the first item (a large GGUF takes minutes)
 POLL_S = 0.2
+CONNECT_TIMEOUT_S = 10.0
 FORWARDED_ENV = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
 
 # What a replica asks for when its spec has no [resources] table (Ray's own actor default is 1 CPU).
@@ -131,6 +133,7 @@ def connect(address: str | None) -> str:
     """Join the cluster (`address`, else $RAY_ADDRESS, else a local one); returns the address used."""
     address = address or os.environ.get("RAY_ADDRESS") or "auto"
     if not ray.is_initialized():
+        _check_reachable(address)
         try:
             ray.init(address=address, log_to_driver=False, configure_logging=False)
         except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -139,6 +142,20 @@ def connect(address: str | None) -> str:
                 "(start one with `ray start --head`, or name it with --ray ADDRESS or RAY_ADDRESS)"
             ) from None
     return address
+
+
+def _check_reachable(address: str) -> None:
+    """A HOST:PORT that nothing answers on is one line at once (ray.init would retry it for minutes)."""
+    host, _, port = address.rpartition(":")
+    if "://" in address or not host or not port.isdigit():
+        return  # "auto", "local", ray:// client addresses: Ray's own checks
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        raise ModelUnavailable(
+            f"no Ray cluster at {address}: {exc.strerror or exc} "
+            "(start one with `ray start --head`, or name it with --ray ADDRESS or RAY_ADDRESS)"
+        ) from None
 
 
 def _spec_fields(spec: ModelSpec) -> dict:
