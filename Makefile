@@ -11,7 +11,7 @@ SMOL_SEED ?= 1
 
 ACTIONLINT_VERSION ?= v1.7.7
 
-.PHONY: install install-train run test test-fast lint docs clean tools browser neo4j-image mutation
+.PHONY: install install-train install-ray run test test-ray test-fast lint docs clean tools browser neo4j-image mutation
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ $(TRAIN_STAMP): $(STAMP)
 	touch $(TRAIN_STAMP)
 
 install-train: $(TRAIN_STAMP)
+
+# `make test` also installs the [ray] extra for the Ray cluster tests; `make run` does not.
+RAY_STAMP := $(VENV)/.installed-ray
+$(RAY_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[all,dev,ray]'
+	touch $(RAY_STAMP)
+
+install-ray: $(RAY_STAMP)
 
 run: install
 	$(BIN)/harness db up
@@ -66,9 +74,15 @@ lint: install docs
 docs: install
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
-test: install-train tools browser lint
-	$(BIN)/python -m pytest -q
+test: install-train install-ray tools browser lint
+	$(BIN)/python -m pytest -q -m "not ray"
+	$(MAKE) test-ray
 	$(MAKE) mutation
+
+# The Ray tests start a real two-node cluster; Ray advertises the machine's address even when told
+# 127.0.0.1, so they run (with their Neo4j) in a network namespace that has only loopback (root).
+test-ray: install-ray
+	unshare -n sh -c 'ip link set lo up && HARNESS_REQUIRE_RAY=1 $(BIN)/python -m pytest -q -m ray'
 
 # The mutation check on the judge's comparison and the statistics (docs/guide/nightly.md): mutmut with the fast
 # tests that exercise them; lists the surviving mutants and fails under the kill-rate floor (percent).
@@ -78,7 +92,7 @@ mutation: install
 
 # The tests that need no server, model or browser: seconds, for the edit-test loop.
 test-fast: install tools
-	$(BIN)/python -m pytest -q -m "not neo4j and not llama and not docker and not browser and not train and not slow"
+	$(BIN)/python -m pytest -q -m "not neo4j and not llama and not docker and not browser and not train and not slow and not ray"
 
 clean:
 	rm -rf $(VENV) build site *.egg-info .pytest_cache mutants

@@ -53,6 +53,9 @@ class ModelSpec:
     description: str = ""
     package: str | None = None  # the distribution that provides a plugin adapter (install hint)
     price: dict | None = None  # `[price]`, checked by pricing.py (report costs, --cost-limit)
+    resources: dict = field(
+        default_factory=dict
+    )  # [resources]: what each Ray replica asks for (runner/ray_replicas.py)
 
 
 @dataclass

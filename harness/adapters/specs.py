@@ -7,6 +7,9 @@
 
 `package = "dist-name"` names the package that provides a plugin adapter, so that a machine
 without it gets the `pip install` line. A `[price]` table (pricing.py) gives the price the report's cost estimates use.
+A `[resources]` table says what each replica asks a Ray cluster for under `harness run --ray`
+(`num_cpus`, `num_gpus`, `memory` in bytes, or any custom resource name: a number >= 0 each).
+
 A `[card]` table (written by `harness train`: base, suite, data hash, hyperparameters) is
 documentation for people and tools; adapters never read it.
 
@@ -61,7 +64,9 @@ def read_spec_file(path: Path) -> ModelSpec:
     if not isinstance(options, dict):
         raise InputError(f"{path}: [options] must be a table")
     extra = {
-        k: v for k, v in data.items() if k not in ("adapter", "package", "options", "description", "card", "price")
+        k: v
+        for k, v in data.items()
+        if k not in ("adapter", "package", "options", "description", "card", "price", "resources")
     }
     if extra:
         raise InputError(f"{path}: unknown key(s) {', '.join(sorted(extra))} (put adapter options under [options])")
@@ -69,6 +74,12 @@ def read_spec_file(path: Path) -> ModelSpec:
     if not isinstance(description, str):
         raise InputError(f"{path}: `description` must be a string")
     price = parse_price(data.get("price"), str(path))
+    resources = data.get("resources", {})
+    if not isinstance(resources, dict):
+        raise InputError(f"{path}: [resources] must be a table")
+    for key, value in resources.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise InputError(f"{path}: resource `{key}` must be a number >= 0, not {value!r}")
     spec = ModelSpec(
         name=path.stem,
         adapter=adapter,
@@ -77,6 +88,7 @@ def read_spec_file(path: Path) -> ModelSpec:
         description=description,
         package=package,
         price=price.record() if price else None,
+        resources=dict(resources),
     )
     try:
         adapter_type = adapter_class(adapter, package)

@@ -1,4 +1,4 @@
-"""`harness results import`: bring results recorded by another evaluation (OncoGraph's checkpoints)."""
+"""`harness results import` (results recorded by another evaluation) and `harness results merge` (shard runs)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .run import db_option
 
 @click.group("results")
 def group():
-    """Results recorded elsewhere, judged again by the harness."""
+    """Results recorded elsewhere: imported and judged again, or shard runs merged into one."""
 
 
 @group.command("import")
@@ -37,3 +37,20 @@ def import_(file, model, suite, quiet, db_path, neo4j_backend):
         err=True,
     )
     click.echo(summary.run_id)
+
+
+@group.command("merge")
+@click.argument("databases", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="The new results database.")
+def merge(databases, output):
+    """Merge the shard runs (`harness run --shard I/N`) in DATABASES into one run in a new database."""
+    from ..runner.merge import merge_shards
+
+    merged = merge_shards(list(databases), output)
+    counts = ", ".join(f"{outcome} {n}" for outcome, n in sorted(merged.counts.items()))
+    click.echo(
+        f"merged {merged.shards} shards into run {merged.run_id} in {output}: {merged.status}, "
+        f"{merged.items} items; outcomes: {counts}",
+        err=True,
+    )
+    click.echo(merged.run_id)

@@ -84,6 +84,27 @@ def _report(summary) -> None:
     help="Stop taking items before the estimated spend (the spec's [price] times recorded usage) passes USD; "
     "the run ends interrupted and --resume continues it.",
 )
+@click.option(
+    "--shard",
+    default=None,
+    metavar="I/N",
+    help="Only shard I of N: a fixed, disjoint part of the items (merge the parts with `harness results merge`).",
+)
+@click.option(
+    "--ray",
+    "ray_address",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[ADDRESS]",
+    help="Generate on a Ray cluster: ADDRESS, else $RAY_ADDRESS, else the local one (needs the [ray] extra).",
+)
+@click.option(
+    "--replicas",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --ray: copies of the model, each asking the cluster for the spec's [resources] (default 1).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @test_suite_option
 @variant_server_option
@@ -105,6 +126,9 @@ def run_command(
     row_cap,
     replay,
     cost_limit,
+    shard,
+    ray_address,
+    replicas,
     quiet,
     test_suite,
     variant_server,
@@ -116,6 +140,8 @@ def run_command(
         raise click.UsageError("--resume and --run-id are mutually exclusive")
     if replay and model != "replay":
         raise click.UsageError("--replay goes with --model replay")
+    if replicas is not None and ray_address is None:
+        raise click.UsageError("--replicas goes with --ray")
     request = RunRequest(
         model=model,
         suite=suite,
@@ -136,6 +162,9 @@ def run_command(
         test_suite=test_suite,
         variant_server=variant_server,
         cost_limit=cost_limit,
+        shard=shard,
+        ray=ray_address,
+        replicas=replicas or 1,
     )
     _report(run(request))
 

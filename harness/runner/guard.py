@@ -13,7 +13,7 @@ import time
 
 from neo4j.exceptions import DriverError, Neo4jError
 
-from ..errors import HarnessError
+from ..errors import HarnessError, RunAborted
 from ..graph.driver import PROBE_S, call_with_deadline
 from ..graph.fingerprint import GraphState, fingerprint_since
 from ..store.health import StoreUnavailable
@@ -23,6 +23,12 @@ FINAL_WRITE_WAIT_S = 30.0
 
 class Neo4jLost(HarnessError):
     """Neo4j went away during a run: the run stops, its in-flight items are recorded as infra_db."""
+
+
+class GenerationLost(RunAborted):
+    """Nothing can generate any more (every Ray replica gone): the run stops `interrupted`, resumable.
+
+    The message names what was lost and the `--resume` command."""
 
 
 def resume_hint(run_id: str, model: str, uri: str) -> str:

@@ -51,7 +51,8 @@ def _gold(driver, cypher: str, limits: Limits) -> dict[str, Any]:
     return {"rows": rows, "db_ms": db_ms}
 
 
-def _generate(adapter: Adapter, item: SuiteItem) -> Generation:
+def timed_generate(adapter: Adapter, item: SuiteItem) -> Generation:
+    """The adapter's generation of one item, timed; an adapter bug becomes a harness_error (Ray replicas call it too)."""
     started = time.perf_counter()
     try:
         generation = adapter.generate(item)
@@ -205,7 +206,7 @@ def run_items(
                     if budget is not None and not budget.allows(len(generating)):
                         exhausted = True  # this item stays unrecorded (resume takes it); calls under way finish
                         break
-                    generating[submit(gen_pool, _generate, adapter, item)] = item
+                    generating[submit(gen_pool, timed_generate, adapter, item)] = item
                 if not generating and not judging and not suspects and not held:
                     return recorded
                 try:  # one finished future at a time: no scan of the whole window per item

@@ -5,7 +5,7 @@ covers every family and per-family rates stay comparable; within a family the dr
 (`random.Random(seed)` over the ids in sorted order), so the same N and seed always pick the
 same items. An ids file is a text file of one id per line (blank lines and `#` comments
 skipped) or JSONL with an "id" field, so a replay file that covers part of a suite names its
-own items. The order of application is: ids file, then sample, then limit.
+own items. The order of application is: ids file, then sample, then limit, then `--shard` (runner/shards.py).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..inputs import check_id, parse_json, shown
+from .shards import Shard, in_shard
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Selection:
     seed: int = 0
     items_file: str | None = None
     item_ids: frozenset[str] | None = None  # library callers (rescore): exactly these
+    shard: Shard | None = None  # --shard I/N: this part of the items only
 
     def recorded(self) -> dict:
         """What the run's options record (only what is set, so plain runs keep their resume key)."""
@@ -39,6 +41,8 @@ class Selection:
             out["items"] = {"file": self.items_file, "count": len(ids), "sha256": _ids_hash(ids)}
         if self.item_ids is not None:
             out["item_ids_sha256"] = _ids_hash(sorted(self.item_ids))
+        if self.shard is not None:
+            out["shard"] = str(self.shard)
         return out
 
 
@@ -116,7 +120,7 @@ def select(suite, split: str, selection: Selection, items: list | None = None) -
     candidate and reads the suite a second time for the chosen few.
     """
     if items is None:
-        return _select_streamed(suite, split, selection)
+        return in_shard(_select_streamed(suite, split, selection), selection.shard)
     wanted = _wanted(selection)
     if wanted is not None:
         _refuse_unknown(suite, split, selection, wanted - {item.id for item in items})
@@ -126,7 +130,7 @@ def select(suite, split: str, selection: Selection, items: list | None = None) -
         items = stratified_sample(items, selection.sample, selection.seed)
     if selection.limit is not None:
         items = items[: selection.limit]
-    return items
+    return in_shard(items, selection.shard)
 
 
 def _refuse_unknown(suite, split: str, selection: Selection, unknown: set[str]) -> None:

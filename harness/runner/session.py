@@ -34,12 +34,13 @@ from ..suitegen.model import Suite, open_suite
 from ..testsuite.server import restore_before_run
 from ..verdict import Outcome
 from .budget import cost_limit_for, spec_price
-from .guard import Neo4jBreaker, Neo4jLost, end_run, fingerprint_or_none, resume_hint, store_lost
+from .guard import GenerationLost, Neo4jBreaker, Neo4jLost, end_run, fingerprint_or_none, resume_hint, store_lost
 from .healing import ServerHealer
 from .metadata import HARNESS_VERSION, git_commit, host, options_key
 from .pipeline import run_items
 from .progress import Progress
 from .selection import Selection, select
+from .shards import parse_shard
 from .variant_stage import judge_on_variants
 from .watch import ServerWatch
 from .workers import judge_workers
@@ -71,6 +72,27 @@ class RunRequest:
     test_suite: bool = False  # also judge correct items on the suite's distilled graph variants
     variant_server: str = "scratch"  # where variants are loaded (testsuite/server.py)
     cost_limit: float | None = None  # USD: stop taking items before the estimated spend passes it
+    shard: str | None = None  # --shard I/N: a deterministic part of the items (runner/shards.py)
+    ray: str | None = None  # --ray [ADDRESS]: generate on a Ray cluster ("" = $RAY_ADDRESS or a local one)
+    replicas: int = 1  # --replicas: Ray actors holding the model
+
+    def resume_command(self) -> str:
+        """The command that continues this run: the options that pick it, and where it generates."""
+        parts = ["harness run", f"--model {self.model}"]
+        if self.suite != "demo":
+            parts.append(f"--suite {self.suite}")
+        if self.split != "test":
+            parts.append(f"--split {self.split}")
+        for flag, value in (("--limit", self.limit), ("--sample", self.sample), ("--items", self.items_file)):
+            if value is not None:
+                parts.append(f"{flag} {value}")
+        if self.sample is not None:
+            parts.append(f"--seed {self.seed}")
+        if self.shard:
+            parts.append(f"--shard {self.shard}")
+        if self.ray is not None:
+            parts += [f"--ray {self.ray}" if self.ray else "--ray", f"--replicas {self.replicas}"]
+        return " ".join([*parts, "--resume"])
 
 
 @dataclass
@@ -268,6 +290,11 @@ class RunSession:
             raise Neo4jLost(resume_hint(run_id, plan.spec.name, uri)) from None
         except StoreUnavailable as exc:  # locked too long, disk full: nothing is wrong with the run itself
             raise store_lost(store, run_id, plan.spec.name, exc) from None
+        except GenerationLost as exc:  # every Ray replica gone: nothing recorded for the items in flight
+            end_run(store, run_id, status="interrupted", error=str(exc))
+            raise GenerationLost(
+                f"run {run_id} interrupted: {exc}; continue it with `{request.resume_command()}`"
+            ) from None
         except BaseException as exc:
             if resumed and progress.done == 0:  # a resume that judged nothing changes nothing
                 end_run(store, run_id, **{k: getattr(run, k) for k in ("status", "error", "finished_at")})
@@ -397,6 +424,7 @@ def _plan(request: RunRequest, spec: ModelSpec, suite_name: str, extra_options: 
             seed=request.seed,
             items_file=request.items_file,
             item_ids=request.item_ids,
+            shard=parse_shard(request.shard) if request.shard else None,
         ),
         limits=request.limits,
         extra_options=extra,
@@ -421,10 +449,21 @@ def run(request: RunRequest) -> RunResult:
         context = RunContext(
             suite=plan.suite, driver=session.driver, replay=request.replay, concurrency=request.concurrency
         )
-        adapter = session.adapter = adapter_class(spec.adapter, spec.package)(spec, context)
+        adapter = session.adapter = _adapter(request, spec, context)
         adapter.check()
         adapter.check_ids(plan.all_ids)
         return session.judge_on_variants(session.execute(plan, adapter, graph_before))
+
+
+def _adapter(request: RunRequest, spec: ModelSpec, context: RunContext) -> Adapter:
+    """The model's adapter in this process, or its replicas on a Ray cluster (`--ray`; only then is Ray imported)."""
+    if request.ray is None:
+        return adapter_class(spec.adapter, spec.package)(spec, context)
+    try:
+        from .ray_replicas import RayReplicas
+    except ImportError:
+        raise InputError("--ray needs Ray: pip install 'oncograph-harness[ray]'") from None
+    return RayReplicas(spec, context, request.replicas, request.ray or None)
 
 
 def rescore(

@@ -239,6 +239,21 @@ class Store:
             for row in self.db.query("select item_id from results where run_id = ? order by item_id", [run_id])
         ]
 
+    def copy_run_rows(self, source: Store, source_run_id: str, run_id: str, fingerprint: str | None) -> None:
+        """Another store's generations, verdicts and variant verdicts of one run, under `run_id` here, and
+        the gold rows cached for its graph (`harness results merge`)."""
+        with self.db.atomic():
+            for table in ("generations", "results", "variant_results"):
+                if not source.db[table].exists():
+                    continue
+                query = f"select * from [{table}] where run_id = ?"
+                rows = [{**row, "run_id": run_id} for row in source.db.query(query, [source_run_id])]
+                if rows:
+                    self.db.table(table).insert_all(rows, replace=True)
+            gold = list(source.db.query("select * from gold_cache where graph_fingerprint = ?", [fingerprint]))
+            if gold:
+                self.db.table("gold_cache").insert_all(gold, replace=True)
+
     def generations(self, run_id: str) -> Iterator[dict]:
         yield from self.db.query("select * from generations where run_id = ? order by item_id", [run_id])
 

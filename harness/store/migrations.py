@@ -156,3 +156,9 @@ def add_run_owner_and_heartbeat(db):
 def add_result_group_id(db):
     """The item's group (paraphrases and synonym variants of one question): the cluster of clustered intervals."""
     db["results"].add_column("group_id", str)
+
+
+@migrations()
+def add_run_merged_from(db):
+    """Runs made by `harness results merge`: the shard runs they came from (shard, run id, database)."""
+    db["runs"].add_column("merged_from", str)

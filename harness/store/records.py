@@ -56,6 +56,7 @@ class RunRecord:
     owner_pid: int | None = None
     owner_started: str | None = None
     heartbeat_at: str | None = None
+    merged_from: list | None = None  # the shard runs `harness results merge` made this run of
 
     @classmethod
     def from_row(cls, row: dict) -> RunRecord:
@@ -64,7 +65,7 @@ class RunRecord:
         for name in ("options", "model_spec", "adapter_info"):
             parsed = parse_json(values.get(name), {})
             values[name] = parsed if isinstance(parsed, dict) else {}
-        for name in ("imported_from", "test_suite"):
+        for name in ("imported_from", "test_suite", "merged_from"):
             values[name] = parse_json(values.get(name)) or None
         return cls(**values)
 
