@@ -16,6 +16,7 @@ import pytest
 from harness.graph.jvm import SAFETY_FLAGS, find_java
 from harness.judge.execute import execute_untrusted
 from harness.judge.extract import extract_query
+from harness.judge.limits import Limits
 from harness.judge.outcome import judge_output
 
 from .kit import QuietHandler
@@ -84,7 +85,7 @@ def test_the_judge_refuses_every_spelling_of_load_csv_from_the_plan(neo4j_driver
     assert len(queries) >= 200
     allowed = []
     for query in queries:
-        verdict = judge_output(neo4j_driver, query, [{"row": 1}], ordered=False, timeout_s=5, row_cap=10)
+        verdict = judge_output(neo4j_driver, query, [{"row": 1}], ordered=False, limits=Limits(timeout_s=5, row_cap=10))
         stored = " ".join(str(part) for part in (verdict.error, verdict.detail, verdict.warnings))
         assert SECRET not in stored, query
         if verdict.outcome.value != "forbidden" or verdict.extracted_query != extract_query(query):
@@ -152,5 +153,5 @@ def test_comments_do_not_change_a_verdict(neo4j_driver, prefix):
         prefix + gold.replace(" RETURN", " /* inside */\n\n RETURN"),
         f"```cypher\n{comment}{gold}\n```",
     ):
-        verdict = judge_output(neo4j_driver, raw, rows, ordered=True, timeout_s=10, row_cap=100, gold_query=gold)
+        verdict = judge_output(neo4j_driver, raw, rows, ordered=True, limits=Limits(timeout_s=10, row_cap=100), gold_query=gold)
         assert verdict.outcome.value == "correct", (raw, verdict.outcome, verdict.error)
