@@ -153,5 +153,7 @@ def test_comments_do_not_change_a_verdict(neo4j_driver, prefix):
         prefix + gold.replace(" RETURN", " /* inside */\n\n RETURN"),
         f"```cypher\n{comment}{gold}\n```",
     ):
-        verdict = judge_output(neo4j_driver, raw, rows, ordered=True, limits=Limits(timeout_s=10, row_cap=100), gold_query=gold)
+        verdict = judge_output(
+            neo4j_driver, raw, rows, ordered=True, limits=Limits(timeout_s=10, row_cap=100), gold_query=gold
+        )
         assert verdict.outcome.value == "correct", (raw, verdict.outcome, verdict.error)
