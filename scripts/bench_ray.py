@@ -50,11 +50,11 @@ def measure(env: dict, args: list[str], db: Path) -> dict:
         sys.exit(f"harness run {' '.join(args)} failed: {done.stderr.strip()[-2000:]}")
     with Store(db) as store:
         run = store.get_run(done.stdout.strip())
-        generations = list(store.generations(run["id"]))
-        outcomes = {r["item_id"]: r["outcome"] for r in store.results(run["id"])}
+        generations = list(store.generations(run.id))
+        outcomes = {r["item_id"]: r["outcome"] for r in store.results(run.id)}
     overheads = [json.loads(g["meta"] or "{}").get("ray", {}).get("overhead_ms") for g in generations]
     overheads = [o for o in overheads if o is not None]
-    wall = seconds(run["started_at"], run["finished_at"])
+    wall = seconds(run.started_at, run.finished_at)
     return {
         "items": len(outcomes),
         "wall_s": wall,

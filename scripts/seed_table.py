@@ -129,7 +129,7 @@ def differences(store: Store, summaries: list[RunSummary], flags: dict) -> str:
     out = []
     for (model, label, _), s in zip(MODELS, summaries):
         rows = []
-        for row in store.results(s.run["id"]):
+        for row in store.results(s.run.id):
             key = row["item_id"].split("~")[0]  # no suite: the recorded id (a repeat would be ID~2)
             theirs = flags[model].get(key)
             if theirs is None:
@@ -165,7 +165,7 @@ def build(folder: Path, db: Path) -> str:
         flags = {model: read_flags(folder, model) for model, _, _ in MODELS}
         overviews = {model: read_overview(folder, model) for model, _, _ in MODELS}
         # pairs only among runs of the same 80 items (Gemini 2.5 Flash was evaluated on another draw)
-        same = [s for s in summaries if s.run["suite_hash"] == summaries[0].run["suite_hash"]]
+        same = [s for s in summaries if s.run.suite_hash == summaries[0].run.suite_hash]
         others = [s.label for s in summaries if s not in same]
         pairs = pairs_table(all_pairs(same)).markdown().replace("## ", "### ", 1)
         if others:
