@@ -31,7 +31,13 @@ def report(db) -> list[dict]:
     return strip(rows)
 
 
-MEASURED = ("latency_median_ms", "latency_p95_ms", "tokens_per_s", "load_s", "generation_s")  # timings: no two real runs share them
+MEASURED = (
+    "latency_median_ms",
+    "latency_p95_ms",
+    "tokens_per_s",
+    "load_s",
+    "generation_s",
+)  # timings: no two real runs share them
 
 
 def strip(value):
